@@ -1,0 +1,59 @@
+"""labkit: the small shared toolkit every lab app imports.
+
+Typical use (see README.md):
+
+    identity = Identity(service="quote", version=settings.version, pod=pod_name())
+    app = FastAPI(lifespan=lifespan)
+    health = labkit.setup(app, identity, readiness_check=db_ping, admin_token=settings.admin_token)
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from . import metrics
+from .config import ConfigError, Env, load_or_exit, pod_name
+from .errors import error_body, error_response, install_error_handlers
+from .health import Health, ReadinessCheck, install_fault_admin, install_health
+from .identity import Identity
+from .logs import configure_logging, request_id_var
+from .middleware import RequestContextMiddleware
+
+__all__ = [
+    "ConfigError",
+    "Env",
+    "Health",
+    "Identity",
+    "ReadinessCheck",
+    "RequestContextMiddleware",
+    "configure_logging",
+    "error_body",
+    "error_response",
+    "load_or_exit",
+    "pod_name",
+    "request_id_var",
+    "setup",
+]
+
+
+def setup(
+    app: FastAPI,
+    identity: Identity,
+    readiness_check: ReadinessCheck | None = None,
+    admin_token: str = "",
+    max_body_bytes: int = 1_048_576,
+    readiness_timeout: float = 1.0,
+) -> Health:
+    """Install middleware, JSON error handlers, /metrics and the probe endpoints.
+
+    Returns the Health object; set `health.started = True` when start-up work is done.
+    """
+    app.add_middleware(RequestContextMiddleware, identity=identity, max_body_bytes=max_body_bytes)
+    install_error_handlers(app, identity)
+    app.add_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
+    metrics.APP_INFO.labels(identity.service, identity.version, identity.pod).set(1)
+    health = Health()
+    install_health(app, identity, health, readiness_check, readiness_timeout)
+    if admin_token:
+        install_fault_admin(app, identity, health, admin_token)
+    return health
