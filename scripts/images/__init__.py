@@ -1,0 +1,1 @@
+"""Local image builders: the Debian rootfs, the systemd node image."""

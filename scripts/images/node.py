@@ -1,0 +1,87 @@
+"""Build the systemd node image (k3s-lab/node) from the cached rootfs; skip if present.
+
+The image is `docker import` of the debootstrap rootfs (images.rootfs), started
+with systemd as PID 1. Molecule scenarios run their nodes from it.
+
+CLI: python -m images.node [--force] [--print-name]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from images.rootfs import RootfsError, build_rootfs_tarball
+
+SETTINGS = yaml.safe_load((Path(__file__).with_name("node-image.yml")).read_text())
+NODE_IMAGE: str = SETTINGS["node_image"]
+NODE_SUITE: str = SETTINGS["node_suite"]
+
+
+def _docker(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, **kwargs)
+
+
+def docker_problem() -> str | None:
+    """Why docker cannot be used here, or None when the daemon answers."""
+    if shutil.which("docker") is None:
+        return "docker CLI not installed (Debian: apt-get install docker.io)"
+    probe = _docker("info", "--format", "{{.ServerVersion}}")
+    if probe.returncode != 0:
+        return f"docker daemon not reachable (start dockerd): {probe.stderr.strip()}"
+    return None
+
+
+def image_exists(name: str = NODE_IMAGE) -> bool:
+    return _docker("image", "inspect", name).returncode == 0
+
+
+def build_node_image(force: bool = False) -> str:
+    """Return the node image name, importing it from the rootfs tarball if missing."""
+    problem = docker_problem()
+    if problem:
+        raise RootfsError(problem)
+    if image_exists() and not force:
+        print(f"node image present: {NODE_IMAGE}", file=sys.stderr)
+        return NODE_IMAGE
+    tarball = build_rootfs_tarball(NODE_SUITE)
+    cmd = [
+        "docker",
+        "import",
+        # systemd and Ansible's virtualization facts read this to know they run in a container.
+        "--change",
+        "ENV container=docker",
+        "--change",
+        'CMD ["/lib/systemd/systemd"]',
+        str(tarball),
+        NODE_IMAGE,
+    ]
+    print("+", " ".join(cmd), file=sys.stderr, flush=True)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    print(f"node image built: {NODE_IMAGE}", file=sys.stderr)
+    return NODE_IMAGE
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="re-import even if the image exists")
+    parser.add_argument("--print-name", action="store_true", help="print the image name and exit")
+    args = parser.parse_args(argv)
+    if args.print_name:
+        print(NODE_IMAGE)
+        return 0
+    try:
+        print(build_node_image(force=args.force))
+    except (RootfsError, subprocess.CalledProcessError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
