@@ -1,0 +1,154 @@
+"""The quote app: HTML page, JSON API, probes and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import FastAPI, HTTPException, Path, Query
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+import labkit
+
+from .db import DatabaseUnavailable, QuoteStore
+from .migrations import AUTHOR_MAX, TEXT_MAX
+from .page import render_page
+from .settings import Settings
+
+log = logging.getLogger("quote")
+
+MAX_BODY_BYTES = 16 * 1024
+MAX_PAGE = 100
+MAX_OFFSET = 1_000_000
+MAX_ID = 2**63 - 1  # bigint: larger ids cannot exist and would make PostgreSQL raise
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; reject it here as a 422, not a database error.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+class QuoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    author: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=AUTHOR_MAX), AfterValidator(_no_nul)
+    ]
+    text: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX), AfterValidator(_no_nul)
+    ]
+
+
+class QuoteOut(BaseModel):
+    id: int
+    author: str
+    text: str
+    created_at: str
+    pod: str
+    version: str
+
+
+class QuotePage(BaseModel):
+    quotes: list[dict[str, Any]]
+    limit: int
+    offset: int
+    pod: str
+    version: str
+
+
+def create_app(settings: Settings) -> FastAPI:
+    identity = labkit.Identity(service="quote", version=settings.app_version, pod=settings.pod_name)
+    store = QuoteStore(settings)
+    who = identity.fields()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        await store.open()
+
+        async def start_up() -> None:
+            await store.migrate_until_done()
+            health.started = True
+
+        # Migrations run in the background so the probes answer meanwhile:
+        # /startupz and /readyz say 503 until the schema is ready.
+        startup = asyncio.create_task(start_up())
+        log.info("quote app starting", extra={"pod": identity.pod, "version": identity.version})
+        yield
+        startup.cancel()
+        await store.close()
+
+    app = FastAPI(
+        title="quote",
+        version=settings.app_version,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    health = labkit.setup(
+        app,
+        identity,
+        readiness_check=store.ping,
+        admin_token=settings.admin_token,
+        max_body_bytes=MAX_BODY_BYTES,
+    )
+
+    def ensure_started() -> None:
+        if not health.started:
+            raise HTTPException(503, "starting: database schema not ready yet", headers={"Retry-After": "2"})
+
+    async def with_store(operation, *args):
+        ensure_started()
+        try:
+            return await operation(*args)
+        except DatabaseUnavailable as exc:
+            raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from exc
+
+    # Handlers return JSONResponse directly: the dicts are already JSON-ready, and
+    # skipping FastAPI's response encoding matters on the hot path.
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index() -> HTMLResponse:
+        try:
+            quote = await with_store(store.random)
+            status, problem = 200, ""
+        except HTTPException as exc:
+            quote, status, problem = None, exc.status_code, exc.detail
+        html = render_page(settings.app_message, identity.pod, identity.version, quote, problem)
+        return HTMLResponse(html, status_code=status)
+
+    @app.get("/api/quotes", response_model=QuotePage)
+    async def list_quotes(
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> JSONResponse:
+        quotes = await with_store(store.page, limit, offset)
+        return JSONResponse({"quotes": quotes, "limit": limit, "offset": offset, **who})
+
+    @app.get("/api/quotes/random", response_model=QuoteOut)
+    async def random_quote() -> JSONResponse:
+        quote = await with_store(store.random)
+        if quote is None:
+            raise HTTPException(404, "there are no quotes yet")
+        return JSONResponse({**quote, **who})
+
+    @app.get("/api/quotes/{quote_id}", response_model=QuoteOut)
+    async def get_quote(quote_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> JSONResponse:
+        quote = await with_store(store.get, quote_id)
+        if quote is None:
+            raise HTTPException(404, f"quote {quote_id} not found")
+        return JSONResponse({**quote, **who})
+
+    @app.post("/api/quotes", status_code=201, response_model=QuoteOut)
+    async def create_quote(body: QuoteIn) -> JSONResponse:
+        quote = await with_store(store.create, body.author, body.text)
+        log.info("quote created", extra={"quote_id": quote["id"]})
+        return JSONResponse(
+            {**quote, **who}, status_code=201, headers={"Location": f"/api/quotes/{quote['id']}"}
+        )
+
+    return app

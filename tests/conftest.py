@@ -1,0 +1,70 @@
+"""Fixtures shared by every app's tests: a real PostgreSQL server and app processes.
+
+- pg_server:        one server for the whole session (skips if PostgreSQL is missing).
+- pg_database:      a fresh database + owner role per test on that server.
+- pg_server_factory: a private server per test, for tests that stop and start it.
+- run_app:          start `module:app` under uvicorn with the given env; stopped after the test.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from appprocess import AppProcess
+from pgserver import PgServer, PgUnavailable, find_bin_dir
+
+_db_numbers = itertools.count(1)
+
+
+def _new_server() -> PgServer:
+    try:
+        server = PgServer(find_bin_dir())
+    except PgUnavailable as exc:
+        pytest.skip(str(exc))
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    server = _new_server()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def pg_database(pg_server):
+    if not pg_server.is_running():  # a failed outage test must not break the rest
+        pg_server.start()
+    database = pg_server.create_database(f"test_{next(_db_numbers)}")
+    yield database
+    pg_server.drop_database(database)
+
+
+@pytest.fixture
+def pg_server_factory():
+    servers: list[PgServer] = []
+
+    def make() -> PgServer:
+        server = _new_server()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.destroy()
+
+
+@pytest.fixture
+def run_app():
+    processes: list[AppProcess] = []
+
+    def start(target: str, env: dict[str, str], **kwargs) -> AppProcess:
+        process = AppProcess(target, env, **kwargs).start()
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        process.cleanup()
