@@ -43,9 +43,13 @@ class Env:
         value = self._environ.get(name, "").strip()
         return value or default
 
-    def integer(self, name: str, default: int, minimum: int = 0, maximum: int = 65535) -> int:
+    def integer(self, name: str, default: int | None = None, minimum: int = 0, maximum: int = 65535) -> int:
+        """An integer in [minimum, maximum]; required when there is no default."""
         raw = self._environ.get(name, "").strip()
         if not raw:
+            if default is None:
+                self._missing.append(name)
+                return 0
             return default
         try:
             value = int(raw)
@@ -53,8 +57,22 @@ class Env:
             value = None
         if value is None or not minimum <= value <= maximum:
             self._invalid.append(f"{name}={raw!r} (expected an integer from {minimum} to {maximum})")
-            return default
+            return 0 if default is None else default
         return value
+
+    def invalid(self, description: str) -> None:
+        """Record a problem found by a caller's own parsing; `check()` reports it with the rest."""
+        self._invalid.append(description)
+
+    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        """One of `choices` (case-insensitive), or `default` when unset."""
+        raw = self._environ.get(name, "").strip()
+        if not raw:
+            return default
+        if raw.lower() not in choices:
+            self._invalid.append(f"{name}={raw!r} (expected one of: {', '.join(choices)})")
+            return default
+        return raw.lower()
 
     def check(self) -> None:
         """Raise ConfigError naming every missing or invalid variable seen so far."""

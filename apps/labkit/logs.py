@@ -9,6 +9,11 @@ import time
 import traceback
 from contextvars import ContextVar
 
+try:  # present when the app is traced (labkit.tracing); log lines then carry the trace id
+    from opentelemetry import trace as _otel_trace
+except ImportError:
+    _otel_trace = None
+
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 # Attributes every LogRecord has; anything else was passed through `extra=` and is logged.
@@ -34,6 +39,11 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
+        if _otel_trace is not None:
+            span_context = _otel_trace.get_current_span().get_span_context()
+            if span_context.is_valid:
+                entry["trace_id"] = format(span_context.trace_id, "032x")
+                entry["span_id"] = format(span_context.span_id, "016x")
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 entry[key] = value

@@ -32,7 +32,7 @@ class Settings:
         env = labkit.Env(environ)
         settings = cls(
             postgres_host=env.required("POSTGRES_HOST"),
-            postgres_port=env.integer("POSTGRES_PORT", default=5432, minimum=1),
+            postgres_port=env.integer("POSTGRES_PORT", minimum=1),
             postgres_db=env.required("POSTGRES_DB"),
             postgres_user=env.required("POSTGRES_USER"),
             postgres_password=env.required("POSTGRES_PASSWORD"),

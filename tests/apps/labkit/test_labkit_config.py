@@ -34,6 +34,13 @@ def test_invalid_integer_is_reported_with_its_value(raw):
         env.check()
 
 
+def test_integer_without_default_is_required():
+    env = Env({})
+    env.integer("PORT", minimum=1)
+    with pytest.raises(ConfigError, match=r"^missing required environment variable: PORT$"):
+        env.check()
+
+
 def test_integer_default_and_valid_value():
     assert Env({}).integer("PORT", default=5432) == 5432
     assert Env({"PORT": "6543"}).integer("PORT", default=5432) == 6543
