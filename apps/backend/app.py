@@ -1,0 +1,141 @@
+"""The backend: a REST API over the item catalogue, plus probes and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import FastAPI, HTTPException, Path, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+import labkit
+from labkit.pg import DatabaseUnavailable, PgDatabase
+
+from .settings import Settings
+from .store import DESCRIPTION_MAX, NAME_MAX, PRICE_MAX_CENTS, ItemStore, NameTaken
+
+log = logging.getLogger("backend")
+
+MAX_BODY_BYTES = 16 * 1024
+MAX_PAGE = 100
+MAX_OFFSET = 1_000_000
+MAX_ID = 2**63 - 1  # bigint
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL: a 422 here, not a database error later.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+class ItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX), AfterValidator(_no_nul)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=DESCRIPTION_MAX), AfterValidator(_no_nul)] = ""
+    price_cents: Annotated[int, Field(strict=True, ge=0, le=PRICE_MAX_CENTS)]
+
+
+class ItemOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    price_cents: int
+    created_at: str
+    updated_at: str
+    pod: str
+    version: str
+
+
+class ItemPage(BaseModel):
+    items: list[ItemOut]
+    total: int
+    limit: int
+    offset: int
+    pod: str
+    version: str
+
+
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    identity = labkit.Identity(service="backend", version=settings.app_version, pod=settings.pod_name)
+    who = identity.fields()
+    store = ItemStore(PgDatabase(settings.database, f"backend/{settings.pod_name}"))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        await store.db.open()
+
+        async def start_up() -> None:
+            try:
+                await store.migrate()
+            except Exception:  # stay unready (and say why) rather than die silently in a task
+                log.exception("schema migration failed")
+                raise
+            health.started = True
+
+        # Migrate in the background so the probes answer meanwhile (503 until ready).
+        startup = asyncio.create_task(start_up())
+        log.info("backend starting", extra={"version": identity.version})
+        yield
+        startup.cancel()
+        await store.db.close()
+
+    app = FastAPI(title="backend", version=settings.app_version, lifespan=lifespan, redoc_url=None)
+    health = labkit.setup(
+        app, identity, readiness_check=store.db.ping, admin_token=settings.admin_token, max_body_bytes=MAX_BODY_BYTES
+    )
+
+    async def call(operation, *args):
+        if not health.started:
+            raise HTTPException(503, "starting: database schema not ready yet", headers={"Retry-After": "2"})
+        try:
+            return await operation(*args)
+        except DatabaseUnavailable as exc:
+            raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from exc
+        except NameTaken as exc:
+            raise HTTPException(409, "an item with this name already exists") from exc
+
+    @app.get("/api/items", response_model=ItemPage)
+    async def list_items(
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> JSONResponse:
+        items, total = await call(store.page, limit, offset)
+        return JSONResponse(
+            {"items": [{**item, **who} for item in items], "total": total, "limit": limit, "offset": offset, **who}
+        )
+
+    @app.get("/api/items/{item_id}", response_model=ItemOut)
+    async def get_item(item_id: ItemId) -> JSONResponse:
+        item = await call(store.get, item_id)
+        if item is None:
+            raise HTTPException(404, f"item {item_id} not found")
+        return JSONResponse({**item, **who})
+
+    @app.post("/api/items", status_code=201, response_model=ItemOut)
+    async def create_item(body: ItemIn) -> JSONResponse:
+        item = await call(store.create, body.name, body.description, body.price_cents)
+        log.info("item created", extra={"item_id": item["id"]})
+        return JSONResponse({**item, **who}, status_code=201, headers={"Location": f"/api/items/{item['id']}"})
+
+    @app.put("/api/items/{item_id}", response_model=ItemOut)
+    async def replace_item(item_id: ItemId, body: ItemIn) -> JSONResponse:
+        item = await call(store.replace, item_id, body.name, body.description, body.price_cents)
+        if item is None:
+            raise HTTPException(404, f"item {item_id} not found")
+        return JSONResponse({**item, **who})
+
+    @app.delete("/api/items/{item_id}", status_code=204)
+    async def delete_item(item_id: ItemId) -> Response:
+        if not await call(store.delete, item_id):
+            raise HTTPException(404, f"item {item_id} not found")
+        return Response(status_code=204)
+
+    return app

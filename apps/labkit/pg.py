@@ -1,0 +1,186 @@
+"""PostgreSQL for lab apps: a psycopg_pool pool that survives database restarts, and
+ordered schema migrations applied once under an advisory lock.
+
+Needs the `app` extra (psycopg, psycopg-pool). Connections are in autocommit mode:
+each statement is its own transaction. Reads are retried once (the first pooled
+connection after a database restart may be dead); writes are not, because a write
+whose connection broke after the commit would be applied twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import AsyncConnection
+from psycopg.conninfo import make_conninfo
+from psycopg.rows import dict_row, tuple_row
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from .config import Env
+
+log = logging.getLogger("labkit.pg")
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached right now: answer 503 and let the pool recover."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[AsyncConnection], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class PgSettings:
+    host: str
+    port: int
+    dbname: str
+    user: str
+    password: str
+    pool_max_size: int
+
+    def __repr__(self) -> str:  # never print the password
+        return f"PgSettings(host={self.host!r}, port={self.port}, dbname={self.dbname!r}, user={self.user!r})"
+
+    @classmethod
+    def from_env(cls, env: Env) -> PgSettings:
+        """The POSTGRES_* variables every database-backed lab app reads."""
+        return cls(
+            host=env.required("POSTGRES_HOST"),
+            port=env.integer("POSTGRES_PORT", default=5432, minimum=1),
+            dbname=env.required("POSTGRES_DB"),
+            user=env.required("POSTGRES_USER"),
+            password=env.required("POSTGRES_PASSWORD"),
+            pool_max_size=env.integer("POSTGRES_POOL_MAX_SIZE", default=10, minimum=1, maximum=100),
+        )
+
+    def conninfo(self, application_name: str) -> str:
+        return make_conninfo(
+            host=self.host,
+            port=self.port,
+            dbname=self.dbname,
+            user=self.user,
+            password=self.password,
+            application_name=application_name[:63],
+            connect_timeout=3,
+            # A stuck query must not hold a pooled connection (and a request) forever.
+            options="-c statement_timeout=5000",
+        )
+
+
+async def migrate(conn: AsyncConnection, migrations: Sequence[Migration], lock_key: int) -> list[int]:
+    """Apply the missing migrations in one transaction; return the versions applied.
+
+    The transaction-scoped advisory lock serialises replicas that start together: the
+    first migrates, the others wait and then find nothing to do. Versions this code
+    does not know (a newer release migrated the schema) are left alone.
+    """
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key,))
+        await conn.execute(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    integer PRIMARY KEY,
+                name       text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """
+        )
+        cur = conn.cursor(row_factory=tuple_row)  # whatever row factory the pool gives
+        await cur.execute("SELECT version FROM schema_migrations")
+        done = {row[0] for row in await cur.fetchall()}
+        applied = []
+        for migration in migrations:
+            if migration.version in done:
+                continue
+            await migration.apply(conn)
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (migration.version, migration.name)
+            )
+            applied.append(migration.version)
+    return applied
+
+
+class PgDatabase:
+    def __init__(self, settings: PgSettings, application_name: str) -> None:
+        self.pool = AsyncConnectionPool(
+            settings.conninfo(application_name),
+            min_size=min(2, settings.pool_max_size),
+            max_size=settings.pool_max_size,
+            open=False,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            name=application_name,
+            timeout=2.0,  # no connection within 2 s: answer 503 rather than hang
+            reconnect_timeout=5.0,  # end a long backoff early; the next request retries at once
+        )
+        self._recheck: asyncio.Task | None = None
+
+    async def open(self) -> None:
+        await self.pool.open(wait=False)
+
+    async def close(self) -> None:
+        if self._recheck:
+            self._recheck.cancel()
+        await self.pool.close()
+
+    async def migrate_until_done(self, migrations: Sequence[Migration], lock_key: int) -> None:
+        """Apply migrations, retrying while the database is unreachable."""
+        delay = 0.5
+        while True:
+            try:
+                async with self.pool.connection(timeout=10.0) as conn:
+                    applied = await migrate(conn, migrations, lock_key)
+                log.info("schema ready", extra={"applied_migrations": applied})
+                return
+            except (psycopg.OperationalError, PoolTimeout) as exc:
+                log.warning("schema migration waiting for the database", extra={"error": str(exc)})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def ping(self) -> None:
+        try:
+            async with self.pool.connection(timeout=1.0) as conn:
+                await conn.execute("SELECT 1")
+        except psycopg.OperationalError:
+            self._discard_broken_connections()
+            raise
+
+    def _discard_broken_connections(self) -> None:
+        # After a server restart every idle connection is dead; test them all in the
+        # background instead of failing one request per dead connection.
+        if self._recheck is None or self._recheck.done():
+            self._recheck = asyncio.create_task(self.pool.check())
+
+    async def read(self, query: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """All rows of a read-only query, retried once on a broken connection."""
+        for attempt in (1, 2):
+            try:
+                async with self.pool.connection() as conn:
+                    cur = await conn.execute(query, params)
+                    return await cur.fetchall()
+            except PoolTimeout as exc:
+                raise DatabaseUnavailable("no database connection available") from exc
+            except psycopg.OperationalError as exc:
+                self._discard_broken_connections()
+                if attempt == 2:
+                    raise DatabaseUnavailable("database unavailable") from exc
+        raise AssertionError("unreachable")
+
+    async def write(self, query: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows returned by a write (INSERT/UPDATE/DELETE ... RETURNING); never retried."""
+        try:
+            async with self.pool.connection() as conn:
+                cur = await conn.execute(query, params)
+                return await cur.fetchall() if cur.description else []
+        except PoolTimeout as exc:
+            raise DatabaseUnavailable("no database connection available") from exc
+        except psycopg.OperationalError as exc:
+            self._discard_broken_connections()
+            raise DatabaseUnavailable("database unavailable") from exc
