@@ -1,0 +1,70 @@
+"""The properties the GitOps pipeline promises, read from the workflows themselves:
+dev -> staging -> prod in order, each environment deploying the pins the previous one
+validated (never a rebuild), images with SBOM and provenance, and every validation step a
+real subcommand of scripts/validate_deployment.py."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOWS = REPO / ".github" / "workflows"
+sys.path.insert(0, str(REPO / "scripts"))
+
+from validate_deployment import COMMANDS  # noqa: E402
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+def steps(workflow: dict) -> list[dict]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    assert any(step.get("run", "").strip() == "./scripts/run-tests" for step in steps(load("ci.yml")))
+
+
+def test_images_carry_sbom_and_provenance_for_every_app() -> None:
+    workflow = load("images.yml")
+    build = next(s for s in steps(workflow) if s.get("uses", "").startswith("docker/build-push-action@"))
+    assert build["with"]["sbom"] is True
+    assert build["with"]["provenance"] == "mode=max"
+    assert build["with"]["context"] == "."
+    assert build["with"]["file"] == "apps/${{ matrix.app }}/Dockerfile"
+    meta = next(s for s in steps(workflow) if s.get("uses", "").startswith("docker/metadata-action@"))
+    assert "type=sha,format=long,prefix=" in meta["with"]["tags"]
+    assert "type=semver,pattern={{version}}" in meta["with"]["tags"]
+
+
+def test_promotion_order_and_images_come_from_the_previous_environment() -> None:
+    jobs = load("deploy.yml")["jobs"]
+    assert [jobs[e]["with"]["environment"] for e in ("dev", "staging", "prod")] == ["dev", "staging", "prod"]
+    assert jobs["staging"]["needs"] == "dev" and jobs["prod"]["needs"] == "staging"
+    assert jobs["staging"]["with"]["images"] == "${{ needs.dev.outputs.images }}"
+    assert jobs["prod"]["with"]["images"] == "${{ needs.staging.outputs.images }}"
+
+
+def test_deploying_never_builds_an_image() -> None:
+    for name in ("deploy.yml", "deploy-environment.yml"):
+        text = (WORKFLOWS / name).read_text()
+        assert "build-push-action" not in text and "docker build" not in text, name
+
+
+def test_each_environment_is_a_github_environment_with_its_own_kubeconfig() -> None:
+    job = load("deploy-environment.yml")["jobs"]["deploy"]
+    assert job["environment"] == "${{ inputs.environment }}"
+    assert any("secrets.KUBECONFIG" in str(s.get("env", {})) for s in job["steps"])
+
+
+def test_validation_steps_are_real_subcommands() -> None:
+    text = (WORKFLOWS / "deploy-environment.yml").read_text()
+    used = set(re.findall(r"scripts/validate_deployment\.py (\w+)", text))
+    assert used == {"snapshot", "rollout", "smoke", "undo", "images"}
+    assert used <= set(COMMANDS)
+    assert "python -m pytest tests/manifests" in text, "static validation is the manifests test suite"
