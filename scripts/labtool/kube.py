@@ -89,10 +89,11 @@ def connect(context: str | None = None, timeout: float = PROBE_TIMEOUT) -> Clust
         client.VersionApi(api).get_code(_request_timeout=timeout)
     except urllib3.exceptions.MaxRetryError as exc:
         reason = exc.reason
-        if isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
-            why = f"did not answer within {timeout:g} s"
-        elif isinstance(reason, urllib3.exceptions.NewConnectionError):
+        # NewConnectionError subclasses ConnectTimeoutError in urllib3: test it first.
+        if isinstance(reason, urllib3.exceptions.NewConnectionError):
             why = f"refused ({_first_line(reason)})"
+        elif isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
+            why = f"did not answer within {timeout:g} s"
         else:
             why = f"failed ({_first_line(reason)})"
         raise ClusterUnavailable(f"no reachable cluster: API at {url} {why}") from exc
@@ -157,5 +158,35 @@ def ingress_endpoint(cluster: Cluster, namespace: str, name: str) -> HttpEndpoin
     address = os.environ.get("LAB_INGRESS_ADDRESS", "")
     if not address:
         balancers = (ingress.status.load_balancer and ingress.status.load_balancer.ingress) or []
-        address = next((b.ip or b.hostname for b in balancers if b.ip or b.hostname), "") or cluster.api_host
+        addresses = [b.ip or b.hostname for b in balancers if b.ip or b.hostname]
+        # ServiceLB lists every node; the server is the one a chaos run never kills.
+        address = cluster.api_host if cluster.api_host in addresses or not addresses else addresses[0]
     return HttpEndpoint(base_url=f"http://{address}", host=host)
+
+
+def pod_http(cluster: Cluster, namespace: str, pod: str, port: int, method: str, path: str,
+             headers: dict[str, str] | None = None, timeout: float = 10.0) -> tuple[int, str]:
+    """One HTTP/1.1 request to a pod's port through the API's port-forward.
+
+    Reaches one exact pod, also when it is out of its Service's endpoints (a
+    readiness fault) and past NetworkPolicies (the kubelet connects inside the pod).
+    """
+    from kubernetes.stream import portforward
+
+    forward = portforward(cluster.core.connect_get_namespaced_pod_portforward, pod, namespace, ports=str(port))
+    try:
+        sock = forward.socket(port)
+        sock.setblocking(True)
+        sock.settimeout(timeout)
+        lines = [f"{method} {path} HTTP/1.1", "Host: localhost", "Connection: close", "Content-Length: 0"]
+        lines += [f"{key}: {value}" for key, value in (headers or {}).items()]
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+        sock.close()
+    finally:
+        forward.close()
+    head, _, body = data.decode(errors="replace").partition("\r\n\r\n")
+    status = int(head.split(" ", 2)[1]) if head.startswith("HTTP/") else 0
+    return status, body
