@@ -70,8 +70,12 @@ class QuoteStore:
                 return
             except (psycopg.OperationalError, PoolTimeout) as exc:
                 log.warning("schema migration waiting for the database", extra={"error": str(exc)})
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+            except Exception:
+                # A failing migration is a bug or a damaged schema: say so loudly and
+                # keep /startupz failing, so the startup probe restarts the pod.
+                log.exception("schema migration failed")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
     async def ping(self) -> None:
         try:

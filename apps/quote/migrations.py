@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from psycopg import AsyncConnection
+from psycopg.rows import tuple_row
 
 from .seeds import SEED_QUOTES
 
@@ -74,8 +75,9 @@ async def migrate(conn: AsyncConnection, migrations: tuple[Migration, ...] = MIG
             )
             """
         )
-        cur = await conn.execute("SELECT version FROM schema_migrations")
-        done = {row[0] for row in await cur.fetchall()}
+        cur = conn.cursor(row_factory=tuple_row)  # whatever row factory the pool set
+        await cur.execute("SELECT version FROM schema_migrations")
+        done = {version for (version,) in await cur.fetchall()}
         applied = []
         for migration in migrations:
             if migration.version in done:
