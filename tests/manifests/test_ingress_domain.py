@@ -1,0 +1,48 @@
+"""The workload_apply role moves the lab overlay's Ingress hosts from the
+documented default domain to the inventory server's sslip.io domain."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from conftest import REPO, render
+
+PLUGIN = REPO / "roles/workload_apply/filter_plugins/workload.py"
+spec = importlib.util.spec_from_file_location("workload_filters", PLUGIN)
+workload_filters = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(workload_filters)
+
+DEFAULT = "192.168.56.11.sslip.io"
+
+
+def hosts(objects: list[dict]) -> list[str]:
+    return [r["host"] for o in objects if o["kind"] == "Ingress" for r in o["spec"]["rules"]]
+
+
+def test_lab_overlay_hosts_use_the_default_domain() -> None:
+    found = hosts(list(render("overlays/lab")))
+    assert found and all(h.endswith("." + DEFAULT) for h in found)
+
+
+def test_hosts_move_to_the_inventory_domain_and_nothing_else_changes() -> None:
+    objects = list(render("overlays/lab"))
+    moved = workload_filters.with_ingress_domain(objects, DEFAULT, "10.1.2.3.sslip.io")
+    assert sorted(hosts(moved)) == sorted(h.replace(DEFAULT, "10.1.2.3.sslip.io") for h in hosts(objects))
+    assert [o for o in moved if o["kind"] != "Ingress"] == [o for o in objects if o["kind"] != "Ingress"]
+    # The input stays as it was (the role may render once and reuse it).
+    assert all(h.endswith(DEFAULT) for h in hosts(objects))
+
+
+def test_hosts_outside_the_default_domain_are_left_alone() -> None:
+    ingress = {"kind": "Ingress", "spec": {"rules": [{"host": "quote.example.com"}],
+                                           "tls": [{"hosts": ["quote.example.com", "a." + DEFAULT]}]}}
+    moved = workload_filters.with_ingress_domain([ingress], DEFAULT, "10.1.2.3.sslip.io")[0]
+    assert moved["spec"]["rules"][0]["host"] == "quote.example.com"
+    assert moved["spec"]["tls"][0]["hosts"] == ["quote.example.com", "a.10.1.2.3.sslip.io"]
+
+
+def test_loadbalancer_urls_from_service_status() -> None:
+    service = {"spec": {"ports": [{"port": 8080}]},
+               "status": {"loadBalancer": {"ingress": [{"ip": "192.168.56.11"}, {"ip": "192.168.56.21"}]}}}
+    assert workload_filters.workload_lb_urls(service) == ["http://192.168.56.11:8080/", "http://192.168.56.21:8080/"]
+    assert workload_filters.workload_lb_urls({"spec": {"ports": [{"port": 80}]}}) == []
