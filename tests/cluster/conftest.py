@@ -1,0 +1,22 @@
+"""Live checks against the lab cluster. Every test here is marked `cluster`, is collected
+in the normal run and skips with the reason when no cluster answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from labtool.kube import ClusterUnavailable, connect, ingress_endpoint
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    try:
+        return connect()
+    except ClusterUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def quote(cluster):
+    """The quote app's Ingress endpoint (address + Host header)."""
+    return ingress_endpoint(cluster, "quote-app", "quote")
