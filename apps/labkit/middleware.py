@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import random
 import time
-import uuid
 from collections.abc import Iterable
 
 from starlette.exceptions import HTTPException
@@ -111,7 +111,8 @@ class RequestContextMiddleware:
                 if _VALID_REQUEST_ID.fullmatch(candidate):
                     return candidate
                 break
-        return uuid.uuid4().hex
+        # Not a secret, only unique: getrandbits avoids uuid4's getrandom() syscall.
+        return f"{random.getrandbits(128):032x}"
 
     @staticmethod
     def _content_length(scope: Scope) -> int | None:
