@@ -1,0 +1,33 @@
+"""The shared PostgreSQL fixture itself: a clear skip reason when binaries are missing."""
+
+import pytest
+
+import pgserver
+
+
+def test_missing_binaries_name_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.delenv("PG_BIN_DIR", raising=False)
+    monkeypatch.setattr(pgserver.glob, "glob", lambda pattern: [])
+    with pytest.raises(pgserver.PgUnavailable, match=r"initdb, pg_ctl, postgres.*'postgresql'"):
+        pgserver.find_bin_dir()
+
+
+def test_incomplete_bin_dir_is_not_used(monkeypatch, tmp_path):
+    (tmp_path / "initdb").touch()
+    monkeypatch.setenv("PG_BIN_DIR", str(tmp_path))
+    monkeypatch.setattr(pgserver.glob, "glob", lambda pattern: [])
+    with pytest.raises(pgserver.PgUnavailable):
+        pgserver.find_bin_dir()
+
+
+def test_server_survives_stop_and_start_with_its_data(pg_server_factory):
+    server = pg_server_factory()
+    database = server.create_database("restart")
+    with database.connect() as conn:
+        conn.execute("CREATE TABLE t (v int)")
+        conn.execute("INSERT INTO t VALUES (42)")
+    server.stop("immediate")
+    assert not server.is_running()
+    server.start()
+    with database.connect() as conn:
+        assert conn.execute("SELECT v FROM t").fetchone() == (42,)
