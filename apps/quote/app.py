@@ -24,6 +24,7 @@ MAX_BODY_BYTES = 16 * 1024
 MAX_PAGE = 100
 MAX_OFFSET = 1_000_000
 MAX_ID = 2**63 - 1  # bigint: larger ids cannot exist and would make PostgreSQL raise
+SEARCH_MAX = 200
 
 
 def _no_nul(value: str) -> str:
@@ -55,6 +56,7 @@ class QuoteOut(BaseModel):
 
 class QuotePage(BaseModel):
     quotes: list[dict[str, Any]]
+    search: str | None = None  # release 2, when searching
     limit: int
     offset: int
     pod: str
@@ -118,14 +120,22 @@ def create_app(settings: Settings) -> FastAPI:
             status, problem = 200, ""
         except HTTPException as exc:
             quote, status, problem = None, exc.status_code, exc.detail
-        html = render_page(settings.app_message, identity.pod, identity.version, quote, problem)
+        html = render_page(settings.app_message, identity.pod, identity.version, quote, problem, settings.app_release)
         return HTMLResponse(html, status_code=status)
 
     @app.get("/api/quotes", response_model=QuotePage)
     async def list_quotes(
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+        search: Annotated[
+            str | None,
+            Query(min_length=1, max_length=SEARCH_MAX, description="release 2: full-text search"),
+            AfterValidator(_no_nul),
+        ] = None,
     ) -> JSONResponse:
+        if search is not None and settings.app_release >= 2:
+            quotes = await with_store(store.search, search, limit, offset)
+            return JSONResponse({"quotes": quotes, "search": search, "limit": limit, "offset": offset, **who})
         quotes = await with_store(store.page, limit, offset)
         return JSONResponse({"quotes": quotes, "limit": limit, "offset": offset, **who})
 

@@ -16,7 +16,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from .migrations import migrate
+from .migrations import migrate, migrations_for
 from .settings import Settings
 
 log = logging.getLogger("quote.db")
@@ -50,6 +50,7 @@ class QuoteStore:
             reconnect_timeout=5.0,
         )
         self._recheck: asyncio.Task | None = None
+        self.migrations = migrations_for(settings.app_release)
 
     async def open(self) -> None:
         await self.pool.open(wait=False)
@@ -65,7 +66,7 @@ class QuoteStore:
         while True:
             try:
                 async with self.pool.connection(timeout=10.0) as conn:
-                    applied = await migrate(conn)
+                    applied = await migrate(conn, self.migrations)
                 log.info("schema ready", extra={"applied_migrations": applied})
                 return
             except (psycopg.OperationalError, PoolTimeout) as exc:
@@ -110,6 +111,18 @@ class QuoteStore:
     async def page(self, limit: int, offset: int) -> list[dict[str, Any]]:
         rows = await self._fetch(
             f"SELECT {COLUMNS} FROM quotes ORDER BY id LIMIT %s OFFSET %s", (limit, offset), many=True
+        )
+        return [_as_json(row) for row in rows]
+
+    async def search(self, query: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        """Release 2: quotes matching a web-style query (words, "phrases", -not, or), best first."""
+        rows = await self._fetch(
+            f"""
+            SELECT {COLUMNS} FROM quotes, websearch_to_tsquery('english', %s) AS query
+            WHERE search @@ query ORDER BY ts_rank(search, query) DESC, id LIMIT %s OFFSET %s
+            """,
+            (query, limit, offset),
+            many=True,
         )
         return [_as_json(row) for row in rows]
 

@@ -51,10 +51,27 @@ async def _seed_quotes(conn: AsyncConnection) -> None:
         await cur.executemany("INSERT INTO quotes (author, text) VALUES (%s, %s)", SEED_QUOTES)
 
 
+async def _add_search(conn: AsyncConnection) -> None:
+    # Release 2. Additive: a generated column fills itself for every row, including
+    # rows release 1 inserts later without naming it, and a GIN index serves @@.
+    await conn.execute(
+        "ALTER TABLE quotes ADD COLUMN IF NOT EXISTS search tsvector "
+        "GENERATED ALWAYS AS (to_tsvector('english', author || ' ' || text)) STORED"
+    )
+    await conn.execute("CREATE INDEX IF NOT EXISTS quotes_search_idx ON quotes USING gin (search)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create quotes table", _create_quotes),
     Migration(2, "seed quotes", _seed_quotes),
 )
+# Release 2's migrations; release 1 never applies them and ignores their versions.
+RELEASE_2_MIGRATIONS: tuple[Migration, ...] = (Migration(3, "full-text search column and index", _add_search),)
+LATEST_RELEASE = 2
+
+
+def migrations_for(release: int) -> tuple[Migration, ...]:
+    return MIGRATIONS + (RELEASE_2_MIGRATIONS if release >= 2 else ())
 
 
 async def migrate(conn: AsyncConnection, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:

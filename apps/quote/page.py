@@ -16,11 +16,12 @@ body {{ font-family: system-ui, sans-serif; max-width: 42rem; margin: 3rem auto;
 blockquote {{ font-size: 1.5rem; margin: 2rem 0; }}
 .author {{ font-style: italic; }}
 .message {{ background: #eef4ff; padding: .75rem 1rem; border-radius: .5rem; }}
+.badge {{ display: inline-block; background: #1a7f37; color: #fff; padding: .2rem .6rem; border-radius: 1rem; font-size: .85rem; }}
 footer {{ margin-top: 3rem; color: #666; font-size: .9rem; }}
 </style>
 </head>
 <body>
-<p class="message">{message}</p>
+{badge}<p class="message">{message}</p>
 {body}
 <footer>Served by pod <strong class="pod">{pod}</strong> &middot; version <strong class="version">{version}</strong></footer>
 </body>
@@ -28,7 +29,9 @@ footer {{ margin-top: 3rem; color: #666; font-size: .9rem; }}
 """
 
 
-def render_page(message: str, pod: str, version: str, quote: dict[str, Any] | None, problem: str = "") -> str:
+def render_page(
+    message: str, pod: str, version: str, quote: dict[str, Any] | None, problem: str = "", release: int = 1
+) -> str:
     if quote:
         body = (
             f'<blockquote>&ldquo;{escape(quote["text"])}&rdquo;</blockquote>\n'
@@ -36,4 +39,10 @@ def render_page(message: str, pod: str, version: str, quote: dict[str, Any] | No
         )
     else:
         body = f'<p class="problem">{escape(problem or "No quotes yet.")}</p>'
-    return _PAGE.format(message=escape(message), pod=escape(pod), version=escape(version), body=body)
+    badge = ""
+    if release >= 2:  # what users of the green environment see at a glance
+        badge = (
+            f'<p><span class="badge release-{release}">v{release} &middot; new: full-text search</span> '
+            "<code>/api/quotes?search=simplicity</code></p>\n"
+        )
+    return _PAGE.format(message=escape(message), pod=escape(pod), version=escape(version), body=body, badge=badge)

@@ -10,6 +10,7 @@ from psycopg.conninfo import make_conninfo
 import labkit
 
 from . import __version__
+from .migrations import LATEST_RELEASE
 
 DEFAULT_MESSAGE = "Hello from the k3s production lab."
 
@@ -26,6 +27,8 @@ class Settings:
     pod_name: str
     admin_token: str = field(repr=False)
     pool_max_size: int
+    # Which release this image is (baked in at build time): 2 adds full-text search.
+    app_release: int = 1
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -41,6 +44,7 @@ class Settings:
             pod_name=labkit.pod_name(environ),
             admin_token=env.optional("ADMIN_TOKEN"),
             pool_max_size=env.integer("POSTGRES_POOL_MAX_SIZE", default=10, minimum=1, maximum=100),
+            app_release=env.integer("APP_RELEASE", default=1, minimum=1, maximum=LATEST_RELEASE),
         )
         env.check()
         return settings
