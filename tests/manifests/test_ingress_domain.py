@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from conftest import REPO, render
+from manifest_render import REPO, render
 
 PLUGIN = REPO / "roles/workload_apply/filter_plugins/workload.py"
 spec = importlib.util.spec_from_file_location("workload_filters", PLUGIN)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import yaml
 
-from conftest import REPO, render
+from manifest_render import REPO, render
 from manifest_policies import LAB_IMAGE_PREFIX, pod_templates
 
 BUILT = yaml.safe_load((REPO / "roles/app_images/defaults/main.yml").read_text())["app_images_list"]

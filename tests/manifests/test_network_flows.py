@@ -4,7 +4,7 @@ app; the quote apps -> PostgreSQL on 5432 only; gateway -> microservices only.""
 
 from __future__ import annotations
 
-from conftest import FIXTURES, load_fixture, render
+from manifest_render import FIXTURES, load_fixture, render
 from network_flows import COREDNS, TRAEFIK, Flows, servicelb
 
 EXTERNAL = (TRAEFIK, servicelb("quote-lb"))

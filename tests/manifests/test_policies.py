@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ENVIRONMENTS, FIXTURES, LAB, OVERLAYS, load_fixture, render
+from manifest_render import ENVIRONMENTS, FIXTURES, LAB, OVERLAYS, load_fixture, render
 from manifest_policies import POLICIES, violations
 
 # local-images is the lab's choice (no registry); the GitOps environments pull.

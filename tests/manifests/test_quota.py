@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from conftest import render
+from manifest_render import render
 from manifest_policies import check_quota_fits, namespace_demand, quantity
 
 

