@@ -15,6 +15,7 @@ import argparse
 import base64
 import datetime
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -262,7 +263,9 @@ def build_report(out_dir: Path, junit_files: list[Path], chaos_dir: Path | None,
 def run_pytest(target: str, junit: Path, extra: list[str]) -> int:
     print(f"==> pytest {target} {' '.join(extra)}", file=sys.stderr, flush=True)
     command = [sys.executable, "-m", "pytest", target, f"--junitxml={junit}", "-p", "no:cacheprovider", "-rs", *extra]
-    return subprocess.run(command, cwd=REPO_ROOT).returncode
+    # testinfra's ansible backend calls ansible-inventory, which lives next to this Python.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return subprocess.run(command, cwd=REPO_ROOT, env={**os.environ, "PATH": path}).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
