@@ -20,11 +20,16 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.nodes)
 
 
+_unreachable: dict[str, str] = {}  # host -> reason, so a dead host costs one SSH timeout per run
+
+
 @pytest.fixture
 def node(request, host):
     """The host under test, its inventory variables, and whether it is a server."""
     if not request.config.getoption("hosts"):
         pytest.skip("no inventory hosts: run with --hosts='ansible://k3s_cluster' --ansible-inventory=inventory/vagrant")
+    if host.backend.host in _unreachable:
+        pytest.skip(_unreachable[host.backend.host])
     try:
         host.run("true")
         variables = host.ansible.get_variables()
@@ -32,7 +37,8 @@ def node(request, host):
         result = exc.args[0] if exc.args else None
         stderr = getattr(result, "stderr", "") or ""
         detail = stderr.strip().splitlines()[-1] if stderr.strip() else str(exc).splitlines()[0]
-        pytest.skip(f"{host.backend.host} unreachable or not provisioned: {detail[:200]}")
+        _unreachable[host.backend.host] = f"{host.backend.host} unreachable or not provisioned: {detail[:200]}"
+        pytest.skip(_unreachable[host.backend.host])
     groups = variables.get("group_names", [])
     if "k3s_servers" not in groups and "k3s_agents" not in groups:
         pytest.skip(f"{variables['inventory_hostname']} is in neither k3s_servers nor k3s_agents")
