@@ -1,0 +1,90 @@
+"""Build (once) a local Python base image for the app Dockerfiles, from Debian's mirror.
+
+Where Docker Hub is reachable the app images build FROM python:3.11-slim-bookworm.
+Where it is not, this makes a stand-in with the same Python minor version (Debian
+bookworm's python3 is 3.11) and passes it as the BASE_IMAGE build argument:
+
+    python -m images.python_base            # prints the image name
+    docker build -f apps/quote/Dockerfile --build-arg BASE_IMAGE=$(python -m images.python_base) .
+
+The host's CA bundle is copied in so pip inside `docker build` trusts the same
+certificate authorities as pip on the host (needed behind a TLS-inspecting proxy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from images.node import docker_problem, image_exists
+from images.rootfs import RootfsError, cache_dir, find_mirror
+
+SUITE = "bookworm"
+IMAGE = "k3s-lab/python-base:3.11-bookworm"
+PACKAGES = ("python3", "python3-venv", "ca-certificates")
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+
+
+def _run(cmd: list[str]) -> None:
+    print("+", " ".join(cmd), file=sys.stderr, flush=True)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+
+
+def tarball_path() -> Path:
+    digest = hashlib.sha256(" ".join((SUITE, *PACKAGES)).encode()).hexdigest()[:10]
+    return cache_dir() / f"python-base-{SUITE}-{digest}.tar"
+
+
+def build_tarball(force: bool = False) -> Path:
+    target = tarball_path()
+    if target.is_file() and not force:
+        return target
+    if shutil.which("debootstrap") is None:
+        raise RootfsError("debootstrap is not installed: apt-get install debootstrap")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix="python-base-") as workdir:
+        root = Path(workdir) / "root"
+        _run(["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(root), find_mirror(SUITE)])
+        if HOST_CA_BUNDLE.is_file():
+            shutil.copyfile(HOST_CA_BUNDLE, root / "etc/ssl/certs/ca-certificates.crt")
+        # What a slim image leaves out: package caches and lists, docs, man pages.
+        for junk in ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man"):
+            shutil.rmtree(root / junk, ignore_errors=True)
+        partial = Path(workdir) / "rootfs.tar"
+        _run(["tar", "--numeric-owner", "-C", str(root), "-cf", str(partial), "."])
+        partial.replace(target)  # last, so an interrupted build leaves no complete-looking file
+    return target
+
+
+def build_image(force: bool = False) -> str:
+    problem = docker_problem()
+    if problem:
+        raise RootfsError(problem)
+    if image_exists(IMAGE) and not force:
+        print(f"python base image present: {IMAGE}", file=sys.stderr)
+        return IMAGE
+    tarball = build_tarball(force)
+    _run(["docker", "import", "--change", "ENV LANG=C.UTF-8", "--change", 'CMD ["python3"]', str(tarball), IMAGE])
+    print(f"python base image built: {IMAGE}", file=sys.stderr)
+    return IMAGE
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="rebuild even if present")
+    args = parser.parse_args(argv)
+    try:
+        print(build_image(force=args.force))
+    except (RootfsError, subprocess.CalledProcessError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
