@@ -22,6 +22,10 @@ EXPECTED = {
     ("kube-system/traefik", "multi-tier/frontend", 8000),
     ("multi-tier/frontend", "multi-tier/backend", 8000),
     ("kube-system/traefik", "analytics/analytics", 8000),
+    ("kube-system/traefik", "microservices/gateway", 8000),
+    ("microservices/gateway", "microservices/authors", 8000),
+    ("microservices/gateway", "microservices/ratings", 8000),
+    ("microservices/ratings", "microservices/authors", 8000),
 }
 
 

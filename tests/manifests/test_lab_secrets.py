@@ -1,0 +1,38 @@
+"""Every Secret key a lab pod reads is one the workload_secrets role creates in that
+namespace (the repo holds no Secret data), and the role creates nothing unused."""
+
+from __future__ import annotations
+
+import yaml
+
+from manifest_policies import pod_templates
+from manifest_render import REPO, render
+
+SECRETS = yaml.safe_load((REPO / "roles/workload_secrets/defaults/main.yml").read_text())["workload_secrets_list"]
+
+
+def created() -> set[tuple[str, str, str]]:
+    return {(ns, s["name"], key) for s in SECRETS for ns in s["namespaces"]
+            for key in [*(s.get("fixed") or {}), *(s.get("generated") or [])]}
+
+
+def referenced() -> set[tuple[str, str, str]]:
+    refs = set()
+    for pod in pod_templates(list(render("overlays/lab"))):
+        for c in pod.containers:
+            for env in c.get("env", []):
+                ref = env.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    refs.add((pod.namespace, ref["name"], ref["key"]))
+    return refs
+
+
+def test_every_referenced_secret_key_is_created() -> None:
+    missing = referenced() - created()
+    assert not missing, f"pods read Secret keys no role creates: {sorted(missing)}"
+
+
+def test_every_created_secret_is_used() -> None:
+    used = {(ns, name) for ns, name, _ in referenced()}
+    unused = {(ns, name) for ns, name, _ in created()} - used
+    assert not unused, f"secrets created but read by no pod: {sorted(unused)}"
