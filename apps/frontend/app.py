@@ -29,19 +29,12 @@ MAX_ID = 2**63 - 1
 def create_app(settings: Settings) -> FastAPI:
     identity = labkit.Identity(service="frontend", version=settings.app_version, pod=settings.pod_name)
     pages = Pages(settings.app_title, identity.pod, identity.version)
-    backend = ServiceClient(
-        "backend",
-        settings.backend_url,
-        timeout=settings.backend_timeout,
-        retries=1,
-        breaker_threshold=settings.breaker_threshold,
-        breaker_cooldown=settings.breaker_cooldown,
-    )
+    backend = ServiceClient.from_settings(settings.backend)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         health.started = True
-        log.info("frontend starting", extra={"backend_url": settings.backend_url})
+        log.info("frontend starting", extra={"backend_url": settings.backend.url})
         yield
         await backend.close()
 
@@ -53,7 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
         identity,
         readiness_check=lambda: backend.probe("/healthz"),
         admin_token=settings.admin_token,
-        readiness_timeout=settings.backend_timeout,
+        readiness_timeout=settings.backend.timeout,
     )
 
     def degraded(exc: UpstreamError) -> HTMLResponse:

@@ -19,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from prometheus_client import Counter, Gauge
@@ -27,6 +29,7 @@ from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 
 from .auth import API_KEY_HEADER
+from .config import Env
 
 log = logging.getLogger("labkit.client")
 
@@ -40,6 +43,39 @@ UPSTREAM_FAILURES = Counter(
 BREAKER_STATE = Gauge(
     "circuit_breaker_state", "Circuit breaker per upstream: 0 closed, 1 half-open, 2 open.", ["upstream"]
 )
+
+
+@dataclass(frozen=True)
+class UpstreamSettings:
+    """How to call one upstream, from <PREFIX>_URL, _API_KEY, _TIMEOUT_MS, _RETRIES,
+    _BREAKER_THRESHOLD and _BREAKER_COOLDOWN_MS."""
+
+    name: str
+    url: str
+    api_key: str = field(repr=False)
+    timeout: float
+    retries: int
+    breaker_threshold: int
+    breaker_cooldown: float
+
+    @classmethod
+    def from_env(
+        cls, env: Env, prefix: str, name: str, needs_api_key: bool = True, retries: int = 2
+    ) -> UpstreamSettings:
+        url = env.required(f"{prefix}_URL")
+        parts = urlsplit(url)
+        if url and (parts.scheme not in ("http", "https") or not parts.netloc):
+            env.invalid(f"{prefix}_URL={url!r} (expected http://host:port, e.g. http://{name}:8000)")
+        return cls(
+            name=name,
+            url=url,
+            api_key=env.required(f"{prefix}_API_KEY") if needs_api_key else "",
+            timeout=env.integer(f"{prefix}_TIMEOUT_MS", default=2000, minimum=50, maximum=60_000) / 1000,
+            retries=env.integer(f"{prefix}_RETRIES", default=retries, minimum=0, maximum=5),
+            breaker_threshold=env.integer(f"{prefix}_BREAKER_THRESHOLD", default=5, minimum=1, maximum=1000),
+            breaker_cooldown=env.integer(f"{prefix}_BREAKER_COOLDOWN_MS", default=5000, minimum=100, maximum=600_000)
+            / 1000,
+        )
 
 
 class UpstreamError(Exception):
@@ -88,6 +124,18 @@ class ServiceClient:
         self._breakers = AsyncCircuitBreakerFactory(default_threshold=breaker_threshold, default_ttl=breaker_cooldown)
         self._breakers.add_listener(self._on_breaker_event)
         BREAKER_STATE.labels(upstream).set(0)
+
+    @classmethod
+    def from_settings(cls, settings: UpstreamSettings) -> ServiceClient:
+        return cls(
+            settings.name,
+            settings.url,
+            api_key=settings.api_key,
+            timeout=settings.timeout,
+            retries=settings.retries,
+            breaker_threshold=settings.breaker_threshold,
+            breaker_cooldown=settings.breaker_cooldown,
+        )
 
     def _on_breaker_event(self, name: str, event_name: str, event: Any) -> None:
         if event_name == "state_changed":
