@@ -45,6 +45,21 @@ def _ms(value: str) -> float:
     return float(number) * _UNITS[unit]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its direct children (uvicorn workers): a figure that,
+    unlike req/s, does not depend on what else the host is running."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def run_wrk(url: str, connections: int, duration: int, threads: int) -> dict[str, float]:
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
@@ -152,7 +167,9 @@ def main() -> int:
             app.wait_for("/readyz", timeout=60)
             url = app.base_url + PATH
             run_wrk(url, args.connections, 2, args.threads)  # warm-up: pool full, statements prepared
+            cpu_before = cpu_seconds(app.process.pid)
             peak = run_wrk(url, args.connections, args.duration, args.threads)
+            app_cpu_us = (cpu_seconds(app.process.pid) - cpu_before) / (peak["rps"] * args.duration) * 1e6
             with asyncio.Runner(loop_factory=_fast_loop_factory()) as runner:
                 half = runner.run(open_loop(url, peak["rps"] / 2, args.duration, args.connections))
         pg = run_pgbench(database, args.connections, args.duration, args.threads)
@@ -164,6 +181,7 @@ def main() -> int:
           f"{args.workers} uvicorn worker(s) {' '.join(args.uvicorn_arg)}".rstrip())
     print(f"app   GET {PATH}: {peak['rps']:.0f} req/s, p50 {peak['p50']:.2f} ms, p99 {peak['p99']:.2f} ms, "
           f"non-2xx {peak['non_2xx']}")
+    print(f"app CPU per request: {app_cpu_us:.0f} us (host load average {os.getloadavg()[0]:.1f})")
     print(f"pgbench -S -M prepared: {pg['tps']:.0f} tps, latency avg {pg['latency_avg']:.3f} ms")
     print(f"ratio app/pgbench: {ratio:.3f} (target >= {TARGET_RATIO})")
     print(f"half peak ({half['rate']:.0f} req/s scheduled, {half['achieved']:.0f} achieved): "
