@@ -69,12 +69,12 @@ class Containers:
     def __init__(self):
         self.ids = []
 
-    def run(self, image, env, port):
+    def run(self, image, env, port, module="$APP_MODULE"):
         env_args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
         container = docker(
             "run", "-d", "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
             "--network", "host", *env_args, image,
-            "sh", "-c", f'exec uvicorn "$APP_MODULE" --host 127.0.0.1 --port {port} --no-access-log',
+            "sh", "-c", f'exec uvicorn "{module}" --host 127.0.0.1 --port {port} --no-access-log',
         ).stdout.strip()
         self.ids.append(container)
         base = f"http://127.0.0.1:{port}"
@@ -157,3 +157,20 @@ def test_backend_and_frontend_images_serve_pages_from_postgresql(images, contain
     frontend = containers.run(images["frontend"], {"BACKEND_URL": backend}, free_port())
     page = httpx.get(frontend + "/")
     assert page.status_code == 200 and "Raspberry Pi 5" in page.text
+
+
+def test_quote_release_2_image_has_search_and_the_badge(images, containers, pg_database):
+    # images: only for its skip checks; quote has its own Dockerfile (apps/quote/Dockerfile).
+    tag = "k3s-lab/quote:2.0.0"
+    build = docker("build", "-f", "apps/quote/Dockerfile", "--build-arg", f"BASE_IMAGE={BASE_IMAGE}",
+                   "--build-arg", "APP_VERSION=2.0.0", "--build-arg", "APP_RELEASE=2", "-t", tag, str(REPO), check=False)
+    assert build.returncode == 0, build.stderr[-3000:]
+    base = containers.run(tag, pg_database.env(), free_port(), module="quote.main:app")
+    deadline = time.monotonic() + 30
+    while httpx.get(base + "/readyz").status_code != 200:
+        assert time.monotonic() < deadline, containers.logs()[-3000:]
+        time.sleep(0.3)
+    found = httpx.get(base + "/api/quotes", params={"search": "simplicity"}).json()
+    assert [q["author"] for q in found["quotes"]] == ["Edsger W. Dijkstra"]
+    page = httpx.get(base + "/").text
+    assert 'class="badge release-2"' in page and '<strong class="version">2.0.0</strong>' in page
