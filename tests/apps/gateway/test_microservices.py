@@ -274,3 +274,25 @@ def test_the_gateway_starts_a_trace_and_sends_w3c_traceparent_downstream(service
     assert int(sent[-2:], 16) & 1  # sampled
     traced_access_line(services["authors"], "/api/authors/6", trace_id=trace_id)
     traced_access_line(services["ratings"], "/api/ratings/6", trace_id=trace_id)
+
+
+def test_console_exporter_writes_the_spans_of_the_callers_trace(run_app):
+    key = secrets.token_hex(16)
+    app = run_app("authors.main:app", {"API_KEYS": key, "OTEL_TRACES_EXPORTER": "console"})
+    app.wait_for("/readyz")
+    trace_id = secrets.token_hex(16)
+    response = httpx.get(app.base_url + "/api/authors/3", headers={"X-API-Key": key, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"})
+    assert response.status_code == 200
+    app.stop()  # shutting down flushes the batch of spans to stdout
+    logs = app.logs()
+    assert f'"trace_id": "0x{trace_id}"' in logs and '"name": "GET /api/authors/{author_id}"' in logs
+
+
+def test_unknown_exporter_is_a_one_line_config_error(run_app):
+    app = run_app("authors.main:app", {"API_KEYS": secrets.token_hex(16), "OTEL_TRACES_EXPORTER": "zipkin"})
+    app.process.wait(timeout=30)
+    assert app.process.returncode == 78
+    assert app.logs().strip() == (
+        "authors: configuration error: invalid environment variable: "
+        "OTEL_TRACES_EXPORTER='zipkin' (expected one of: none, console, otlp)"
+    )
