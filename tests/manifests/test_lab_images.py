@@ -1,25 +1,75 @@
-"""Every lab image a manifest runs is one the app_images role builds and imports
-(the lab never pulls its own images), and every built image has a Dockerfile."""
+"""The app_images role's image list and the lab manifests agree: every lab image a
+manifest runs is built, every built image has its Dockerfile and context, and each
+image is built as the release its tag names (quote X.Y.Z with APP_RELEASE=X), so the
+green colour of blue-green really is release 2."""
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
-from manifest_render import REPO, render
 from manifest_policies import LAB_IMAGE_PREFIX, pod_templates
+from manifest_render import REPO, render
 
 BUILT = yaml.safe_load((REPO / "roles/app_images/defaults/main.yml").read_text())["app_images_list"]
+# The quote Dockerfile's release switch: the image's major version is its release.
+RELEASED_APPS = {"quote"}
+
+
+def dockerfile_args(path: str) -> dict[str, str | None]:
+    """ARG NAME[=default] of a Dockerfile (all stages), None when it has no default."""
+    args: dict[str, str | None] = {}
+    for line in (REPO / path).read_text().splitlines():
+        match = re.match(r"\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?", line)
+        if match:
+            args[match.group(1)] = match.group(2) if match.group(2) is not None else args.get(match.group(1))
+    return args
+
+
+def effective_args(image: dict) -> dict[str, str | None]:
+    """What the build sees: the Dockerfile's defaults overlaid with the entry's build args."""
+    args = dockerfile_args(image["dockerfile"])
+    args.update(arg.split("=", 1) for arg in image.get("build_args") or [])
+    return args
+
+
+def built(reference: str) -> dict:
+    name, _, version = reference.removeprefix(LAB_IMAGE_PREFIX).partition(":")
+    matches = [i for i in BUILT if i["name"] == name and i["version"] == version]
+    assert len(matches) == 1, f"{reference}: {len(matches)} entries in app_images_list"
+    return matches[0]
+
+
+def lab_containers() -> dict[str, str]:
+    """namespace/owner -> lab image, over the whole lab overlay."""
+    return {f"{p.namespace}/{p.owner['metadata']['name']}": c["image"]
+            for p in pod_templates(list(render("overlays/lab"))) for c in p.containers
+            if c["image"].startswith(LAB_IMAGE_PREFIX)}
 
 
 def test_every_lab_image_in_the_lab_overlay_is_built() -> None:
-    built = {f"{LAB_IMAGE_PREFIX}{i['name']}:{i['version']}" for i in BUILT}
-    used = {c["image"] for p in pod_templates(list(render("overlays/lab"))) for c in p.containers
-            if c["image"].startswith(LAB_IMAGE_PREFIX)}
+    built_refs = {f"{LAB_IMAGE_PREFIX}{i['name']}:{i['version']}" for i in BUILT}
+    used = set(lab_containers().values())
     assert used, "the lab overlay runs no lab image"
-    assert used <= built, f"run but never built: {sorted(used - built)}"
+    assert used <= built_refs, f"run but never built: {sorted(used - built_refs)}"
 
 
 def test_every_built_image_has_its_context() -> None:
     for image in BUILT:
         for path in image["context"]:
             assert (REPO / path).exists(), f"{image['name']}:{image['version']}: missing context {path}"
+
+
+def test_released_apps_are_built_as_the_release_their_tag_names() -> None:
+    for image in BUILT:
+        if image["name"] in RELEASED_APPS:
+            major = image["version"].split(".")[0]
+            assert effective_args(image).get("APP_RELEASE") == major, (
+                f"{image['name']}:{image['version']} must be built with APP_RELEASE={major}")
+
+
+def test_blue_runs_release_1_and_green_release_2() -> None:
+    images = lab_containers()
+    assert effective_args(built(images["blue-green/quote-blue"]))["APP_RELEASE"] == "1"
+    assert effective_args(built(images["blue-green/quote-green"]))["APP_RELEASE"] == "2"
