@@ -73,11 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
         await store.db.open()
 
         async def start_up() -> None:
-            try:
-                await store.migrate()
-            except Exception:  # stay unready (and say why) rather than die silently in a task
-                log.exception("schema migration failed")
-                raise
+            await store.migrate()  # retries (and logs why) until the schema is ready
             health.started = True
 
         # Migrate in the background so the probes answer meanwhile (503 until ready).

@@ -2,9 +2,12 @@
 ordered schema migrations applied once under an advisory lock.
 
 Needs the `app` extra (psycopg, psycopg-pool). Connections are in autocommit mode:
-each statement is its own transaction. Reads are retried once (the first pooled
-connection after a database restart may be dead); writes are not, because a write
-whose connection broke after the commit would be applied twice.
+each statement is its own transaction, so a successful INSERT ... RETURNING has
+committed before execute() returns (psycopg waits for ReadyForQuery) and an answer
+built from it is an acknowledged write; reads need no BEGIN/ROLLBACK round-trips.
+Reads are retried once (the first pooled connection after a database restart may be
+dead); writes are not, because a write whose connection broke after the commit would
+be applied twice.
 """
 
 from __future__ import annotations
@@ -50,11 +53,14 @@ class PgSettings:
         return f"PgSettings(host={self.host!r}, port={self.port}, dbname={self.dbname!r}, user={self.user!r})"
 
     @classmethod
-    def from_env(cls, env: Env) -> PgSettings:
-        """The POSTGRES_* variables every database-backed lab app reads."""
+    def from_env(cls, env: Env, default_port: int | None = 5432) -> PgSettings:
+        """The POSTGRES_* variables every database-backed lab app reads.
+
+        `default_port=None` makes POSTGRES_PORT required (the quote app's contract).
+        """
         return cls(
             host=env.required("POSTGRES_HOST"),
-            port=env.integer("POSTGRES_PORT", default=5432, minimum=1),
+            port=env.integer("POSTGRES_PORT", default=default_port, minimum=1),
             dbname=env.required("POSTGRES_DB"),
             user=env.required("POSTGRES_USER"),
             password=env.required("POSTGRES_PASSWORD"),
@@ -79,8 +85,10 @@ async def migrate(conn: AsyncConnection, migrations: Sequence[Migration], lock_k
     """Apply the missing migrations in one transaction; return the versions applied.
 
     The transaction-scoped advisory lock serialises replicas that start together: the
-    first migrates, the others wait and then find nothing to do. Versions this code
-    does not know (a newer release migrated the schema) are left alone.
+    first migrates, the others wait and then find nothing to do. Without it, two
+    concurrent CREATE TABLE IF NOT EXISTS can still fail on a unique violation.
+    Versions this code does not know (a newer release migrated the schema) are left
+    alone, so an older release keeps running next to a newer one (blue-green).
     """
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key,))
@@ -95,7 +103,7 @@ async def migrate(conn: AsyncConnection, migrations: Sequence[Migration], lock_k
         )
         cur = conn.cursor(row_factory=tuple_row)  # whatever row factory the pool gives
         await cur.execute("SELECT version FROM schema_migrations")
-        done = {row[0] for row in await cur.fetchall()}
+        done = {version for (version,) in await cur.fetchall()}
         applied = []
         for migration in migrations:
             if migration.version in done:
@@ -105,6 +113,8 @@ async def migrate(conn: AsyncConnection, migrations: Sequence[Migration], lock_k
                 "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (migration.version, migration.name)
             )
             applied.append(migration.version)
+        if newer := sorted(done - {m.version for m in migrations}):
+            log.info("schema has migrations this version does not know", extra={"versions": newer})
     return applied
 
 
@@ -117,8 +127,12 @@ class PgDatabase:
             open=False,
             kwargs={"autocommit": True, "row_factory": dict_row},
             name=application_name,
-            timeout=2.0,  # no connection within 2 s: answer 503 rather than hang
-            reconnect_timeout=5.0,  # end a long backoff early; the next request retries at once
+            # Fail a request after 2 s without a connection (503) rather than hang.
+            timeout=2.0,
+            # Give up a backing-off reconnection early: the next request then starts a
+            # fresh attempt at once, so recovery after an outage (a fast or an immediate
+            # stop alike) takes seconds, not the minutes the exponential backoff reaches.
+            reconnect_timeout=5.0,
         )
         self._recheck: asyncio.Task | None = None
 
@@ -131,7 +145,11 @@ class PgDatabase:
         await self.pool.close()
 
     async def migrate_until_done(self, migrations: Sequence[Migration], lock_key: int) -> None:
-        """Apply migrations, retrying while the database is unreachable."""
+        """Apply migrations, retrying (with backoff) until they succeed.
+
+        Returns only when the schema is ready, so run it in a background task and set
+        `health.started` after it: /startupz fails until then.
+        """
         delay = 0.5
         while True:
             try:
@@ -141,8 +159,13 @@ class PgDatabase:
                 return
             except (psycopg.OperationalError, PoolTimeout) as exc:
                 log.warning("schema migration waiting for the database", extra={"error": str(exc)})
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+            except Exception:
+                # A failing migration is a bug or a damaged schema (its transaction rolled
+                # back): say so loudly and keep /startupz failing, so the startup probe
+                # restarts the pod, rather than leave a silently dead task.
+                log.exception("schema migration failed")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
     async def ping(self) -> None:
         try:
@@ -153,8 +176,8 @@ class PgDatabase:
             raise
 
     def _discard_broken_connections(self) -> None:
-        # After a server restart every idle connection is dead; test them all in the
-        # background instead of failing one request per dead connection.
+        """After one connection failed, test the idle ones in the background: when the
+        server restarted they are all dead, and each would otherwise fail a request."""
         if self._recheck is None or self._recheck.done():
             self._recheck = asyncio.create_task(self.pool.check())
 
@@ -174,7 +197,11 @@ class PgDatabase:
         raise AssertionError("unreachable")
 
     async def write(self, query: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """Rows returned by a write (INSERT/UPDATE/DELETE ... RETURNING); never retried."""
+        """Rows returned by a write (INSERT/UPDATE/DELETE ... RETURNING); never retried.
+
+        If the connection broke after the server committed, a retry would apply the
+        write twice: the caller answers 503 and the client decides.
+        """
         try:
             async with self.pool.connection() as conn:
                 cur = await conn.execute(query, params)

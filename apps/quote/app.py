@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 import labkit
+from labkit.pg import DatabaseUnavailable, PgDatabase
 
-from .db import DatabaseUnavailable, QuoteStore
+from .db import QuoteStore
 from .migrations import AUTHOR_MAX, TEXT_MAX
 from .page import render_page
 from .settings import Settings
@@ -65,15 +66,15 @@ class QuotePage(BaseModel):
 
 def create_app(settings: Settings) -> FastAPI:
     identity = labkit.Identity(service="quote", version=settings.app_version, pod=settings.pod_name)
-    store = QuoteStore(settings)
+    store = QuoteStore(PgDatabase(settings.database, f"quote/{settings.pod_name}"), settings.app_release)
     who = identity.fields()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        await store.open()
+        await store.db.open()
 
         async def start_up() -> None:
-            await store.migrate_until_done()
+            await store.migrate()
             health.started = True
 
         # Migrations run in the background so the probes answer meanwhile:
@@ -82,7 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
         log.info("quote app starting", extra={"pod": identity.pod, "version": identity.version})
         yield
         startup.cancel()
-        await store.close()
+        await store.db.close()
 
     app = FastAPI(
         title="quote",
@@ -94,7 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
     health = labkit.setup(
         app,
         identity,
-        readiness_check=store.ping,
+        readiness_check=store.db.ping,
         admin_token=settings.admin_token,
         max_body_bytes=MAX_BODY_BYTES,
     )
