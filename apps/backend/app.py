@@ -9,10 +9,10 @@ from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Path, Query, Response
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 import labkit
-from labkit.pg import DatabaseUnavailable, PgDatabase
+from labkit.pg import BIGINT_MAX, DatabaseUnavailable, PgDatabase, text_input
 
 from .settings import Settings
 from .store import DESCRIPTION_MAX, NAME_MAX, PRICE_MAX_CENTS, ItemStore, NameTaken
@@ -22,21 +22,15 @@ log = logging.getLogger("backend")
 MAX_BODY_BYTES = 16 * 1024
 MAX_PAGE = 100
 MAX_OFFSET = 1_000_000
-MAX_ID = 2**63 - 1  # bigint
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL: a 422 here, not a database error later.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
+Name = text_input(NAME_MAX)
+Description = text_input(DESCRIPTION_MAX, min_length=0)
 
 
 class ItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX), AfterValidator(_no_nul)]
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=DESCRIPTION_MAX), AfterValidator(_no_nul)] = ""
+    name: Name
+    description: Description = ""
     price_cents: Annotated[int, Field(strict=True, ge=0, le=PRICE_MAX_CENTS)]
 
 
@@ -60,7 +54,7 @@ class ItemPage(BaseModel):
     version: str
 
 
-ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ItemId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
 
 
 def create_app(settings: Settings) -> FastAPI:

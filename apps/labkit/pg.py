@@ -16,17 +16,36 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import psycopg
 from psycopg import AsyncConnection
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from pydantic import AfterValidator, StringConstraints
 
 from .config import Env
 
 log = logging.getLogger("labkit.pg")
+
+BIGINT_MAX = 2**63 - 1  # larger bigint ids cannot exist and would make PostgreSQL raise
+
+
+def no_nul(value: str) -> str:
+    """PostgreSQL text cannot hold NUL: reject it as a 422, not a database error later."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def text_input(max_length: int, min_length: int = 1) -> Any:
+    """The type of a request string stored as PostgreSQL text: trimmed, length-bounded, no NUL."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(no_nul),
+    ]
 
 
 class DatabaseUnavailable(Exception):

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 import labkit
-from labkit.pg import DatabaseUnavailable, PgDatabase
+from labkit.pg import BIGINT_MAX, DatabaseUnavailable, PgDatabase, no_nul, text_input
 
 from .db import QuoteStore
 from .migrations import AUTHOR_MAX, TEXT_MAX
@@ -24,26 +24,16 @@ log = logging.getLogger("quote")
 MAX_BODY_BYTES = 16 * 1024
 MAX_PAGE = 100
 MAX_OFFSET = 1_000_000
-MAX_ID = 2**63 - 1  # bigint: larger ids cannot exist and would make PostgreSQL raise
 SEARCH_MAX = 200
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; reject it here as a 422, not a database error.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
+Author = text_input(AUTHOR_MAX)
+Text = text_input(TEXT_MAX)
 
 
 class QuoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    author: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=AUTHOR_MAX), AfterValidator(_no_nul)
-    ]
-    text: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX), AfterValidator(_no_nul)
-    ]
+    author: Author
+    text: Text
 
 
 class QuoteOut(BaseModel):
@@ -131,7 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
         search: Annotated[
             str | None,
             Query(min_length=1, max_length=SEARCH_MAX, description="release 2: full-text search"),
-            AfterValidator(_no_nul),
+            AfterValidator(no_nul),
         ] = None,
     ) -> JSONResponse:
         if search is not None and settings.app_release >= 2:
@@ -148,7 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse({**quote, **who})
 
     @app.get("/api/quotes/{quote_id}", response_model=QuoteOut)
-    async def get_quote(quote_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> JSONResponse:
+    async def get_quote(quote_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)]) -> JSONResponse:
         quote = await with_store(store.get, quote_id)
         if quote is None:
             raise HTTPException(404, f"quote {quote_id} not found")

@@ -204,3 +204,21 @@ def test_a_failed_ping_checks_the_other_idle_connections_in_the_background(pg_se
     stats = asyncio.run(scenario())
     # The other idle connection was found dead by pool.check(), before any request met it.
     assert stats.get("connections_lost", 0) >= 1, stats
+
+
+def test_text_input_trims_bounds_and_refuses_nul():
+    from pydantic import BaseModel, ValidationError
+
+    from labkit.pg import text_input
+
+    class Note(BaseModel):
+        title: text_input(5)
+        body: text_input(3, min_length=0) = ""
+
+    assert Note(title="  abc ").title == "abc"
+    assert Note(title="a", body="   ").body == ""
+    for bad in ({"title": "   "}, {"title": "abcdef"}, {"title": "a\x00b"}, {"title": "a", "body": "abcd"}):
+        with pytest.raises(ValidationError):
+            Note(**bad)
+    with pytest.raises(ValidationError, match="must not contain NUL characters"):
+        Note(title="nul\x00")
