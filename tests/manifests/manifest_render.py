@@ -11,6 +11,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import jinja2
 import kubernetes_validate
 import pytest
 import yaml
@@ -69,3 +70,15 @@ def strict_errors(objects: tuple[dict, ...], version: str) -> list[str]:
         except kubernetes_validate.SchemaNotFoundError as exc:
             errors.append(exc.message)
     return errors
+
+
+def app_databases_job() -> dict:
+    """The workload_secrets role's app-databases Job, rendered from its template with
+    the role's defaults (Ansible renders it the same way at run time)."""
+    role = REPO / "roles" / "workload_secrets"
+    variables = yaml.safe_load((role / "defaults" / "main.yml").read_text())
+    # rstrip: as the file lookup reads it.
+    variables["workload_secrets_db_script"] = (role / "files" / "app-databases.sh").read_text().rstrip()
+    template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(
+        (role / "templates" / "app-databases-job.yml.j2").read_text())
+    return yaml.safe_load(template.render(variables))

@@ -1,12 +1,14 @@
 """Every Secret key a lab pod reads is one the workload_secrets role creates in that
-namespace (the repo holds no Secret data), and the role creates nothing unused."""
+namespace (the repo holds no Secret data), and the role creates nothing unused. The
+role's own app-databases Job counts as a reader: it reads the database secrets'
+copies in quote-db."""
 
 from __future__ import annotations
 
 import yaml
 
 from manifest_policies import pod_templates
-from manifest_render import REPO, render
+from manifest_render import REPO, app_databases_job, render
 
 SECRETS = yaml.safe_load((REPO / "roles/workload_secrets/defaults/main.yml").read_text())["workload_secrets_list"]
 
@@ -18,7 +20,7 @@ def created() -> set[tuple[str, str, str]]:
 
 def referenced() -> set[tuple[str, str, str]]:
     refs = set()
-    for pod in pod_templates(list(render("overlays/lab"))):
+    for pod in pod_templates([*render("overlays/lab"), app_databases_job()]):
         for c in pod.containers:
             for env in c.get("env", []):
                 ref = env.get("valueFrom", {}).get("secretKeyRef")

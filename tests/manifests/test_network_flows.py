@@ -1,6 +1,7 @@
 """The lab's NetworkPolicies allow exactly the flows the design names, no more:
 DNS for everyone; Traefik -> the web front doors (never the backend); ServiceLB -> the LoadBalancer
-app; the quote apps -> PostgreSQL on 5432 only; gateway -> microservices only."""
+app; the quote apps and the backend image's two deployments (multi-tier backend,
+analytics catalogue) -> PostgreSQL on 5432 only; gateway -> microservices only."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ EXPECTED = {
     ("blue-green/quote-blue", "quote-db/postgres", 5432),
     ("blue-green/quote-green", "quote-db/postgres", 5432),
     ("quote-db/postgres-backup", "quote-db/postgres", 5432),
+    ("multi-tier/backend", "quote-db/postgres", 5432),
+    ("analytics/catalogue", "quote-db/postgres", 5432),
     ("kube-system/traefik", "multi-tier/frontend", 8000),
     ("multi-tier/frontend", "multi-tier/backend", 8000),
     ("kube-system/traefik", "analytics/analytics", 8000),
