@@ -14,15 +14,13 @@ certificate authorities as pip on the host (needed behind a TLS-inspecting proxy
 from __future__ import annotations
 
 import argparse
-import hashlib
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from images.node import docker_problem, image_exists
-from images.rootfs import RootfsError, cache_dir, find_mirror
+from images.rootfs import RootfsError, build_rootfs_tarball
 
 SUITE = "bookworm"
 IMAGE = "k3s-lab/python-base:3.11-bookworm"
@@ -30,35 +28,16 @@ PACKAGES = ("python3", "python3-venv", "ca-certificates")
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
 
-def _run(cmd: list[str]) -> None:
-    print("+", " ".join(cmd), file=sys.stderr, flush=True)
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-
-
-def tarball_path() -> Path:
-    digest = hashlib.sha256(" ".join((SUITE, *PACKAGES)).encode()).hexdigest()[:10]
-    return cache_dir() / f"python-base-{SUITE}-{digest}.tar"
+def _slim(root: Path) -> None:
+    if HOST_CA_BUNDLE.is_file():
+        shutil.copyfile(HOST_CA_BUNDLE, root / "etc/ssl/certs/ca-certificates.crt")
+    # What a slim image leaves out besides the .deb files: package lists, docs, man pages.
+    for junk in ("var/lib/apt/lists", "usr/share/doc", "usr/share/man"):
+        shutil.rmtree(root / junk, ignore_errors=True)
 
 
 def build_tarball(force: bool = False) -> Path:
-    target = tarball_path()
-    if target.is_file() and not force:
-        return target
-    if shutil.which("debootstrap") is None:
-        raise RootfsError("debootstrap is not installed: apt-get install debootstrap")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix="python-base-") as workdir:
-        root = Path(workdir) / "root"
-        _run(["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(root), find_mirror(SUITE)])
-        if HOST_CA_BUNDLE.is_file():
-            shutil.copyfile(HOST_CA_BUNDLE, root / "etc/ssl/certs/ca-certificates.crt")
-        # What a slim image leaves out: package caches and lists, docs, man pages.
-        for junk in ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man"):
-            shutil.rmtree(root / junk, ignore_errors=True)
-        partial = Path(workdir) / "rootfs.tar"
-        _run(["tar", "--numeric-owner", "-C", str(root), "-cf", str(partial), "."])
-        partial.replace(target)  # last, so an interrupted build leaves no complete-looking file
-    return target
+    return build_rootfs_tarball(SUITE, force, packages=PACKAGES, name="python-base", finish=_slim)
 
 
 def build_image(force: bool = False) -> str:
@@ -69,7 +48,9 @@ def build_image(force: bool = False) -> str:
         print(f"python base image present: {IMAGE}", file=sys.stderr)
         return IMAGE
     tarball = build_tarball(force)
-    _run(["docker", "import", "--change", "ENV LANG=C.UTF-8", "--change", 'CMD ["python3"]', str(tarball), IMAGE])
+    cmd = ["docker", "import", "--change", "ENV LANG=C.UTF-8", "--change", 'CMD ["python3"]', str(tarball), IMAGE]
+    print("+", " ".join(cmd), file=sys.stderr, flush=True)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     print(f"python base image built: {IMAGE}", file=sys.stderr)
     return IMAGE
 

@@ -1,9 +1,11 @@
 """Build (once) and cache a Debian root filesystem tarball with debootstrap.
 
-The tarball is the common base of the systemd node image (images.node) and of
-the locally built Vagrant box, so both start from the same bytes. It is cached
-under the lab cache directory and rebuilt only when the suite, the package set
-or the debootstrap variant change (they are part of the file name).
+The default tarball is the common base of the systemd node image (images.node) and
+of the locally built Vagrant box, so both start from the same bytes. Other images
+(images.python_base) pass their own package list, name and finishing step; every
+debootstrap run of the lab goes through here. A tarball is cached under the lab
+cache directory and rebuilt only when its name, the suite, the package set or the
+debootstrap variant change (they are part of the file name).
 
 CLI: python -m images.rootfs [--suite bookworm] [--force]   (prints the path)
 """
@@ -18,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 DEFAULT_SUITE = "bookworm"
@@ -94,10 +97,11 @@ def find_mirror(suite: str = DEFAULT_SUITE) -> str:
     return http[0]
 
 
-def tarball_path(suite: str = DEFAULT_SUITE) -> Path:
+def tarball_path(suite: str = DEFAULT_SUITE, packages: Sequence[str] | None = None, name: str = "rootfs") -> Path:
     """The cache file name encodes everything that changes its content."""
-    digest = hashlib.sha256(" ".join((suite, VARIANT, *PACKAGES)).encode()).hexdigest()[:10]
-    return cache_dir() / f"rootfs-{suite}-{VARIANT}-{digest}.tar"
+    packages = PACKAGES if packages is None else packages
+    digest = hashlib.sha256(" ".join((suite, VARIANT, *packages)).encode()).hexdigest()[:10]
+    return cache_dir() / f"{name}-{suite}-{VARIANT}-{digest}.tar"
 
 
 def _run(cmd: list[str], **kwargs) -> None:
@@ -105,11 +109,22 @@ def _run(cmd: list[str], **kwargs) -> None:
     subprocess.run(cmd, check=True, **kwargs)
 
 
-def build_rootfs_tarball(suite: str = DEFAULT_SUITE, force: bool = False) -> Path:
-    """Return the cached rootfs tarball for `suite`, running debootstrap if it is missing."""
-    target = tarball_path(suite)
+def build_rootfs_tarball(
+    suite: str = DEFAULT_SUITE,
+    force: bool = False,
+    packages: Sequence[str] | None = None,
+    name: str = "rootfs",
+    finish: Callable[[Path], None] | None = None,
+) -> Path:
+    """Return the cached tarball for `suite`, running debootstrap if it is missing.
+
+    `packages` defaults to the node's PACKAGES; `finish(root)` adjusts the tree
+    (after the lab's own clean-up) before it is packed.
+    """
+    packages = PACKAGES if packages is None else packages
+    target = tarball_path(suite, packages, name)
     if target.is_file() and not force:
-        print(f"rootfs cached: {target}", file=sys.stderr)
+        print(f"{name} cached: {target}", file=sys.stderr)
         return target
     if os.geteuid() != 0:
         raise RootfsError("debootstrap needs root: run this as root (or with sudo)")
@@ -117,13 +132,13 @@ def build_rootfs_tarball(suite: str = DEFAULT_SUITE, force: bool = False) -> Pat
         raise RootfsError("debootstrap is not installed: apt-get install debootstrap")
     mirror = find_mirror(suite)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix="rootfs-") as workdir:
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f"{name}-") as workdir:
         root = Path(workdir) / "root"
         _run(
             [
                 "debootstrap",
                 f"--variant={VARIANT}",
-                f"--include={','.join(PACKAGES)}",
+                f"--include={','.join(packages)}",
                 suite,
                 str(root),
                 mirror,
@@ -136,11 +151,13 @@ def build_rootfs_tarball(suite: str = DEFAULT_SUITE, force: bool = False) -> Pat
             dbus_id.unlink()
         for cache in (root / "var/cache/apt/archives").glob("*.deb"):
             cache.unlink()
+        if finish:
+            finish(root)
         partial = Path(workdir) / "rootfs.tar"
         _run(["tar", "--numeric-owner", "-C", str(root), "-cf", str(partial), "."])
         # Rename last so an interrupted build never leaves a tarball that looks complete.
         partial.replace(target)
-    print(f"rootfs built: {target}", file=sys.stderr)
+    print(f"{name} built: {target}", file=sys.stderr)
     return target
 
 
