@@ -27,6 +27,14 @@ CREDENTIAL_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEYS?$|PRIVATE_
 CREDENTIAL_URL = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
 VERSION_TAG = re.compile(r"^\d+\.\d+\.\d+([.-][0-9A-Za-z.-]+)?$")
 LAB_IMAGE_PREFIX = "k3s-lab/"
+# The same images under their full name (what containerd stores them as).
+FULL_NAME_PREFIX = "docker.io/"
+
+
+def lab_image(image: str) -> str | None:
+    """k3s-lab/<app>:<tag> for one of the lab's own images, in short or full name, else None."""
+    short = image.removeprefix(FULL_NAME_PREFIX)
+    return short if short.startswith(LAB_IMAGE_PREFIX) else None
 
 
 def policy(name: str) -> Callable[[Policy], Policy]:
@@ -200,7 +208,7 @@ def check_image_tags(objects: list[Obj]) -> list[str]:
                 problems.append(f"{where} has no tag")
             elif tag == "latest":
                 problems.append(f"{where} uses latest")
-            elif name.startswith(LAB_IMAGE_PREFIX) and not VERSION_TAG.match(tag):
+            elif lab_image(name) and not VERSION_TAG.match(tag):
                 problems.append(f"{where}: lab images are tagged with their version")
     return problems
 
@@ -449,7 +457,7 @@ def check_local_images(objects: list[Obj]) -> list[str]:
     problems = []
     for pod in pod_templates(objects):
         for c in pod.containers:
-            if c.get("image", "").startswith(LAB_IMAGE_PREFIX) and c.get("imagePullPolicy") != "Never":
+            if lab_image(c.get("image", "")) and c.get("imagePullPolicy") != "Never":
                 problems.append(f"{ref(pod.owner)}: container {c['name']} may pull {c['image']} "
                                 f"(imagePullPolicy {c.get('imagePullPolicy', 'unset')})")
     return problems

@@ -39,14 +39,16 @@ def kubectl() -> str:
     return found
 
 
+def kustomize_build(path: Path) -> tuple[dict, ...]:
+    result = subprocess.run([kubectl(), "kustomize", str(path)], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise AssertionError(f"kubectl kustomize {path} failed:\n{result.stderr}")
+    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+
+
 @cache
 def render(directory: str) -> tuple[dict, ...]:
-    result = subprocess.run(
-        [kubectl(), "kustomize", str(MANIFESTS / directory)], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise AssertionError(f"kubectl kustomize {directory} failed:\n{result.stderr}")
-    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+    return kustomize_build(MANIFESTS / directory)
 
 
 def load_fixture(path: Path) -> list[dict]:

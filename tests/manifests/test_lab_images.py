@@ -11,7 +11,7 @@ import tomllib
 
 import yaml
 
-from manifest_policies import LAB_IMAGE_PREFIX, pod_templates
+from manifest_policies import LAB_IMAGE_PREFIX, lab_image, pod_templates
 from manifest_render import REPO, render
 
 BUILT = yaml.safe_load((REPO / "roles/app_images/defaults/main.yml").read_text())["app_images_list"]
@@ -59,10 +59,10 @@ def built(reference: str) -> dict:
 
 
 def lab_containers() -> dict[str, str]:
-    """namespace/owner -> lab image, over the whole lab overlay."""
-    return {f"{p.namespace}/{p.owner['metadata']['name']}": c["image"]
+    """namespace/owner -> lab image (short name), over the whole lab overlay."""
+    return {f"{p.namespace}/{p.owner['metadata']['name']}": lab_image(c["image"])
             for p in pod_templates(list(render("overlays/lab"))) for c in p.containers
-            if c["image"].startswith(LAB_IMAGE_PREFIX)}
+            if lab_image(c["image"])}
 
 
 def test_every_lab_image_in_the_lab_overlay_is_built() -> None:
