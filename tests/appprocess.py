@@ -26,6 +26,16 @@ def app_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def assert_json_error(response: httpx.Response, status: int, pod: str) -> dict:
+    """An error in labkit's shape: JSON, from `pod`, the request id echoed, no stack trace."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["pod"] == pod and body["request_id"] == response.headers["x-request-id"]
+    assert "Traceback" not in response.text
+    return body
+
+
 class AppProcess:
     def __init__(self, target: str, env: dict[str, str], port: int | None = None, extra_args: tuple[str, ...] = ()) -> None:
         self.target = target

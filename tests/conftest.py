@@ -35,11 +35,8 @@ def pg_server():
 
 @pytest.fixture
 def pg_database(pg_server):
-    if not pg_server.is_running():  # a failed outage test must not break the rest
-        pg_server.start()
-    database = pg_server.create_database(f"test_{next(_db_numbers)}")
-    yield database
-    pg_server.drop_database(database)
+    with pg_server.fresh_database(f"test_{next(_db_numbers)}") as database:
+        yield database
 
 
 @pytest.fixture

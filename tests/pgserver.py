@@ -15,6 +15,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,6 +167,18 @@ class PgServer:
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name), sql.Literal(password)))
             conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(name)))
         return Database(self.host, self.port, name, name, password)
+
+    @contextmanager
+    def fresh_database(self, name: str) -> Iterator[Database]:
+        """A new database for the block, dropped afterwards. Starts the server first if
+        it is stopped, so a failed outage test does not break the tests after it."""
+        if not self.is_running():
+            self.start()
+        database = self.create_database(name)
+        try:
+            yield database
+        finally:
+            self.drop_database(database)
 
     def drop_database(self, database: Database) -> None:
         with self.admin_connect() as conn:

@@ -31,3 +31,15 @@ def test_server_survives_stop_and_start_with_its_data(pg_server_factory):
     server.start()
     with database.connect() as conn:
         assert conn.execute("SELECT v FROM t").fetchone() == (42,)
+
+
+def test_fresh_database_starts_a_stopped_server_and_drops_the_database_after(pg_server_factory):
+    server = pg_server_factory()
+    server.stop()
+    with server.fresh_database("scratch") as database:
+        assert server.is_running()
+        with database.connect() as conn:
+            assert conn.execute("SELECT current_database(), current_user").fetchone() == ("scratch", "scratch")
+    with server.admin_connect() as conn:
+        assert conn.execute("SELECT 1 FROM pg_database WHERE datname = 'scratch'").fetchone() is None
+        assert conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'scratch'").fetchone() is None

@@ -1,6 +1,12 @@
-"""Helpers shared by the backend and frontend tests."""
+"""Helpers shared by the backend tests."""
+
+import appprocess
 
 BACKEND_POD = "backend-test-pod"
+
+
+def assert_json_error(response, status) -> dict:
+    return appprocess.assert_json_error(response, status, BACKEND_POD)
 
 
 def backend_env(database, **extra) -> dict[str, str]:

@@ -5,11 +5,8 @@ from backend_testing import backend_env
 
 @pytest.fixture(scope="module")
 def backend_db(pg_server):
-    if not pg_server.is_running():
-        pg_server.start()
-    database = pg_server.create_database("backend_tests")
-    yield database
-    pg_server.drop_database(database)
+    with pg_server.fresh_database("backend_tests") as database:
+        yield database
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 import httpx
 import pytest
-from backend_testing import BACKEND_POD, backend_env
+from backend_testing import BACKEND_POD, assert_json_error, backend_env
 
 from backend.store import SEED_ITEMS
 
@@ -11,14 +11,6 @@ from backend.store import SEED_ITEMS
 def http(backend_app):
     with httpx.Client(base_url=backend_app.base_url, timeout=10) as client:
         yield client
-
-
-def assert_json_error(response, status):
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["pod"] == BACKEND_POD and body["request_id"] == response.headers["x-request-id"]
-    assert "Traceback" not in response.text
-    return body
 
 
 def test_seeded_items_are_listed_with_total(http):

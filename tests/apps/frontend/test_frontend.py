@@ -28,11 +28,8 @@ def frontend_env(backend_url, **extra):
 
 @pytest.fixture(scope="module")
 def frontend_db(pg_server):
-    if not pg_server.is_running():
-        pg_server.start()
-    database = pg_server.create_database("frontend_tests")
-    yield database
-    pg_server.drop_database(database)
+    with pg_server.fresh_database("frontend_tests") as database:
+        yield database
 
 
 @pytest.fixture(scope="module")

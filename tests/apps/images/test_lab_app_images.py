@@ -10,13 +10,13 @@ A cold build takes minutes (pip installs three dependency sets); later builds hi
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from images.node import docker_problem, image_exists
 from pgserver import free_port
 
 REPO = Path(__file__).resolve().parents[3]
@@ -46,11 +46,9 @@ def docker(*args, check=True, timeout=1200):
 
 @pytest.fixture(scope="module")
 def images():
-    if shutil.which("docker") is None:
-        pytest.skip("docker CLI not installed")
-    if docker("info", check=False, timeout=30).returncode != 0:
-        pytest.skip("docker daemon not reachable (start dockerd)")
-    if docker("image", "inspect", BASE_IMAGE, check=False).returncode != 0:
+    if problem := docker_problem():
+        pytest.skip(problem)
+    if not image_exists(BASE_IMAGE):
         pytest.skip(f"base image {BASE_IMAGE} missing: build it with `python -m images.python_base` (from scripts/)")
     built = {}
     for app, extras in APPS.items():

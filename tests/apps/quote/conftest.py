@@ -1,5 +1,6 @@
 import itertools
 
+import httpx
 import pytest
 from appprocess import AppProcess
 from quote_testing import ADMIN_TOKEN, quote_env
@@ -9,11 +10,8 @@ _numbers = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def shared_db(pg_server):
-    if not pg_server.is_running():
-        pg_server.start()
-    database = pg_server.create_database(f"quote_shared_{next(_numbers)}")
-    yield database
-    pg_server.drop_database(database)
+    with pg_server.fresh_database(f"quote_shared_{next(_numbers)}") as database:
+        yield database
 
 
 @pytest.fixture(scope="module")
@@ -22,3 +20,9 @@ def quote_app(shared_db):
     with AppProcess("quote.main:app", quote_env(shared_db, ADMIN_TOKEN=ADMIN_TOKEN)) as app:
         app.wait_for("/readyz")
         yield app
+
+
+@pytest.fixture(scope="module")
+def http(quote_app):
+    with httpx.Client(base_url=quote_app.base_url, timeout=10) as client:
+        yield client

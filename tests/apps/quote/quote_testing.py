@@ -1,8 +1,14 @@
 """Constants and helpers shared by the quote app tests."""
 
+import appprocess
+
 ADMIN_TOKEN = "test-admin-token"
 POD = "quote-test-pod"
 VERSION = "9.9.9-test"
+
+
+def assert_json_error(response, status) -> dict:
+    return appprocess.assert_json_error(response, status, POD)
 
 
 def quote_env(database, **extra) -> dict[str, str]:

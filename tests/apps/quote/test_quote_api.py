@@ -10,12 +10,6 @@ from quote_testing import POD, VERSION
 from quote.seeds import SEED_QUOTES
 
 
-@pytest.fixture(scope="module")
-def http(quote_app):
-    with httpx.Client(base_url=quote_app.base_url, timeout=10) as client:
-        yield client
-
-
 def assert_identity(body):
     assert body["pod"] == POD and body["version"] == VERSION
 

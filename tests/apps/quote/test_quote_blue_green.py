@@ -19,11 +19,8 @@ from quote.seeds import SEED_QUOTES
 
 @pytest.fixture(scope="module")
 def bluegreen_db(pg_server):
-    if not pg_server.is_running():
-        pg_server.start()
-    database = pg_server.create_database("quote_bluegreen")
-    yield database
-    pg_server.drop_database(database)
+    with pg_server.fresh_database("quote_bluegreen") as database:
+        yield database
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,13 @@ k3s-lab/python-base:3.11-bookworm (built by `python -m images.python_base` from 
 
 import json
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from images.node import docker_problem, image_exists
 from pgserver import free_port
 from quote_testing import quote_env
 
@@ -27,11 +27,9 @@ def docker(*args, check=True, timeout=900):
 
 @pytest.fixture(scope="module")
 def image():
-    if shutil.which("docker") is None:
-        pytest.skip("docker CLI not installed")
-    if docker("info", check=False, timeout=30).returncode != 0:
-        pytest.skip("docker daemon not reachable (start dockerd)")
-    if docker("image", "inspect", BASE_IMAGE, check=False).returncode != 0:
+    if problem := docker_problem():
+        pytest.skip(problem)
+    if not image_exists(BASE_IMAGE):
         pytest.skip(f"base image {BASE_IMAGE} missing: build it with `python -m images.python_base` (from scripts/)")
     build = docker("build", "-f", "apps/quote/Dockerfile", "--build-arg", f"BASE_IMAGE={BASE_IMAGE}",
                    "-t", IMAGE, str(REPO), check=False)

@@ -1,23 +1,7 @@
 """Bad input gets a 4xx with a JSON error body: never a 500, never a stack trace."""
 
-import httpx
 import pytest
-from quote_testing import POD
-
-
-@pytest.fixture(scope="module")
-def http(quote_app):
-    with httpx.Client(base_url=quote_app.base_url, timeout=10) as client:
-        yield client
-
-
-def assert_json_error(response, status):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert body["pod"] == POD and body["request_id"] == response.headers["x-request-id"]
-    assert "Traceback" not in response.text
-    return body
+from quote_testing import assert_json_error
 
 
 def count_quotes(shared_db):
