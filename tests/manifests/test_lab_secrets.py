@@ -5,6 +5,10 @@ copies in quote-db."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
+import pytest
 import yaml
 
 from manifest_policies import pod_templates
@@ -38,3 +42,14 @@ def test_every_created_secret_is_used() -> None:
     used = {(ns, name) for ns, name, _ in referenced()}
     unused = {(ns, name) for ns, name, _ in created()} - used
     assert not unused, f"secrets created but read by no pod: {sorted(unused)}"
+
+
+@pytest.mark.parametrize("path", ["kubeconfig", "inventory/vagrant/kubeconfig", ".vault_pass",
+                                  ".cache/images/quote-1.0.0.tar"])
+def test_local_credentials_and_archives_stay_out_of_git(path: str) -> None:
+    # The workload roles read ./kubeconfig (admin credentials) and may use a vault
+    # password file; app_images caches image archives under .cache/.
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    result = subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q", "--no-index", path], check=False)
+    assert result.returncode == 0, f"{path} is not git-ignored"
