@@ -33,6 +33,17 @@ def settings_for(database, pool_max_size: int = 4) -> PgSettings:
     return PgSettings(database.host, database.port, database.name, database.user, database.password, pool_max_size)
 
 
+async def migrate_once(database, migrations) -> list[int]:
+    """One replica's start-up migration, on its own pool."""
+    db = PgDatabase(settings_for(database), "labkit-test")
+    await db.open()
+    try:
+        async with db.pool.connection() as conn:
+            return await migrate(conn, migrations, LOCK_KEY)
+    finally:
+        await db.close()
+
+
 def applied_versions(database) -> list[int]:
     with database.connect() as conn:
         return [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
@@ -50,17 +61,8 @@ def test_settings_from_env_default_or_required_port_and_hidden_password():
 
 
 def test_replicas_migrating_together_apply_each_migration_once(pg_database):
-    async def replica() -> list[int]:
-        db = PgDatabase(settings_for(pg_database), "labkit-test")
-        await db.open()
-        try:
-            async with db.pool.connection() as conn:
-                return await migrate(conn, MIGRATIONS, LOCK_KEY)
-        finally:
-            await db.close()
-
     async def scenario() -> list[list[int]]:
-        return await asyncio.gather(*(replica() for _ in range(4)))
+        return await asyncio.gather(*(migrate_once(pg_database, MIGRATIONS) for _ in range(4)))
 
     results = asyncio.run(scenario())
     assert sorted(results) == [[], [], [], [1, 2]]  # the first migrates, the others find it done
@@ -70,19 +72,10 @@ def test_replicas_migrating_together_apply_each_migration_once(pg_database):
 
 
 def test_versions_from_a_newer_release_are_left_alone_and_logged(pg_database, caplog):
-    async def scenario(migrations) -> list[int]:
-        db = PgDatabase(settings_for(pg_database), "labkit-test")
-        await db.open()
-        try:
-            async with db.pool.connection() as conn:
-                return await migrate(conn, migrations, LOCK_KEY)
-        finally:
-            await db.close()
-
     newer = (*MIGRATIONS, Migration(7, "newer release", lambda conn: conn.execute("ALTER TABLE notes ADD COLUMN tag text")))
-    assert asyncio.run(scenario(newer)) == [1, 2, 7]
+    assert asyncio.run(migrate_once(pg_database, newer)) == [1, 2, 7]
     with caplog.at_level(logging.INFO, logger="labkit.pg"):
-        assert asyncio.run(scenario(MIGRATIONS)) == []
+        assert asyncio.run(migrate_once(pg_database, MIGRATIONS)) == []
     assert applied_versions(pg_database) == [1, 2, 7]
     unknown = [r for r in caplog.records if r.getMessage() == "schema has migrations this version does not know"]
     assert [r.versions for r in unknown] == [[7]]
