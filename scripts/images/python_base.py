@@ -5,7 +5,7 @@ Where it is not, this makes a stand-in with the same Python minor version (Debia
 bookworm's python3 is 3.11) and passes it as the BASE_IMAGE build argument:
 
     python -m images.python_base            # prints the image name
-    docker build -f apps/quote/Dockerfile --build-arg BASE_IMAGE=$(python -m images.python_base) .
+    docker build -f apps/Dockerfile --build-arg APP=quote --build-arg BASE_IMAGE=$(python -m images.python_base) .
 
 The host's CA bundle is copied in so pip inside `docker build` trusts the same
 certificate authorities as pip on the host (needed behind a TLS-inspecting proxy).

@@ -15,7 +15,7 @@ from manifest_policies import LAB_IMAGE_PREFIX, lab_image, pod_templates
 from manifest_render import REPO, render
 
 BUILT = yaml.safe_load((REPO / "roles/app_images/defaults/main.yml").read_text())["app_images_list"]
-# The quote Dockerfile's release switch: the image's major version is its release.
+# Apps with a release switch (APP_RELEASE): the image's major version is its release.
 RELEASED_APPS = {"quote"}
 
 

@@ -1,7 +1,7 @@
 """A digest of exactly what an image build sees, so the role rebuilds only on change.
 
     lookup('context_digest', 'pyproject.toml', 'apps/quote', root=src,
-           dockerfile='apps/quote/Dockerfile', extra=build_args)
+           dockerfile='apps/Dockerfile', extra=build_args)
 
 Hashes, in sorted order, each file's path (relative to root) and bytes: the files
 under the given paths that the root's .dockerignore does not exclude, plus the
