@@ -35,7 +35,7 @@ Vagrant.configure("2") do |config|
     libvirt.cpu_model = provider["cpu_model"] if provider["cpu_model"]
     libvirt.storage_pool_name = provider["storage_pool"]
     # Domains are k3s-lab-server-1, k3s-lab-agent-1...: what `virsh destroy` takes.
-    libvirt.default_prefix = "k3s-lab-"
+    libvirt.default_prefix = provider["domain_prefix"]
     libvirt.graphics_type = "none"
   end
 
@@ -62,8 +62,10 @@ Vagrant.configure("2") do |config|
         ansible.compatibility_mode = "2.0"
         ansible.playbook = File.join(repo_root, "playbooks", "site.yml")
         ansible.inventory_path = File.join(repo_root, "inventory", "vagrant")
-        ansible.limit = "all"
+        # "all" alone would drop the implicit localhost, which runs the inventory checks.
+        ansible.limit = "all:localhost"
         ansible.config_file = File.join(repo_root, "ansible.cfg")
+        ansible.tags = lab["ansible_tags"] unless lab["ansible_tags"].empty?
       end
     end
   end

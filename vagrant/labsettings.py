@@ -42,9 +42,11 @@ OVERRIDES: dict[tuple[str, ...], tuple[str, type]] = {
     ("network", "agent_offset"): ("LAB_AGENT_IP_OFFSET", int),
     ("network", "iface"): ("LAB_NODE_IFACE", str),
     ("k3s_version",): ("LAB_K3S_VERSION", str),
+    ("ansible_tags",): ("LAB_ANSIBLE_TAGS", str),
     ("libvirt", "driver"): ("LAB_LIBVIRT_DRIVER", str),
     ("libvirt", "storage_pool"): ("LAB_STORAGE_POOL", str),
     ("libvirt", "uri"): ("LAB_LIBVIRT_URI", str),
+    ("libvirt", "domain_prefix"): ("LAB_DOMAIN_PREFIX", str),
 }
 
 K3S_VERSION_PATTERN = re.compile(r"^v\d+\.\d+\.\d+\+k3s\d+$")
@@ -73,6 +75,7 @@ class Provider:
     boot_timeout: int
     storage_pool: str
     uri: str
+    domain_prefix: str  # libvirt domain name = prefix + machine name
     reason: str  # why this driver: printed by the Vagrantfile
 
 
@@ -84,6 +87,7 @@ class Lab:
     iface: str
     k3s_version: str | None  # None: use the pinned version from group_vars
     provider: Provider
+    ansible_tags: str = ""  # limits the provisioner's site.yml run; empty = all
 
     @property
     def servers(self) -> list[Node]:
@@ -102,6 +106,7 @@ class Lab:
                 "iface": self.iface,
             },
             "k3s_version": self.k3s_version,
+            "ansible_tags": self.ansible_tags,
             "provider": dataclasses.asdict(self.provider),
             "nodes": [dataclasses.asdict(n) for n in self.nodes],
         }
@@ -179,6 +184,7 @@ def choose_provider(libvirt: Mapping[str, Any], kvm_probe=kvm_usable) -> Provide
     common = {
         "storage_pool": str(_lookup(libvirt, ("storage_pool",))),
         "uri": str(libvirt.get("uri", "qemu:///system")),
+        "domain_prefix": str(libvirt.get("domain_prefix", "k3s-lab-")),
         "reason": reason,
     }
     if driver == "kvm":
@@ -236,9 +242,13 @@ def build(data: Mapping[str, Any], environ: Mapping[str, str] | None = None, kvm
             f"k3s_version (or LAB_K3S_VERSION) {version!r} is not a k3s release like v1.33.4+k3s1"
         )
 
+    tags = str(data.get("ansible_tags") or "")
+    if not re.fullmatch(r"[A-Za-z0-9_,-]*", tags):
+        raise SettingsError(f"ansible_tags (or LAB_ANSIBLE_TAGS) {tags!r} must be comma-separated tag names")
+
     box = str(_lookup(data, ("box",)))
     provider = choose_provider(_lookup(data, ("libvirt",)), kvm_probe)
-    return Lab(nodes, box, network, iface, version, provider)
+    return Lab(nodes, box, network, iface, version, provider, tags)
 
 
 def load(environ: Mapping[str, str] | None = None, kvm_probe=kvm_usable) -> Lab:

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 
-from conftest import REPO_ROOT, run_playbook
+import yaml
 
-TOKEN_LINE = re.compile(r"^\s*k3s_token\s*:\s*(?P<value>.*?)\s*$")
+from validate_runner import REPO_ROOT, run_playbook
 
+class TaggedLoader(yaml.SafeLoader):
+    """SafeLoader that keeps tagged values (!vault, !unsafe...) as Tagged instead of failing."""
+
+
+class Tagged(str):
+    tag = ""
+
+
+def _tagged(loader, tag_suffix, node):
+    value = Tagged(loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else "")
+    value.tag = "!" + tag_suffix
+    return value
+
+
+TaggedLoader.add_multi_constructor("!", _tagged)
 
 def test_example_production_passes_the_inventory_checks():
     run = run_playbook(REPO_ROOT / "inventory" / "example-production", "--skip-tags", "validate_nodes")
@@ -24,20 +38,40 @@ def tracked_yaml() -> list:
     return [REPO_ROOT / name for name in listed if (REPO_ROOT / name).is_file()]
 
 
+def token_values(node):
+    """Every value of a k3s_token key anywhere in a loaded YAML document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "k3s_token":
+                yield value
+            yield from token_values(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from token_values(item)
+
+
+def is_secret_in_plain_text(value) -> bool:
+    if value is None or isinstance(value, dict):  # no value, or a spec (argument_specs)
+        return False
+    if isinstance(value, Tagged):
+        return value.tag != "!vault"
+    # A reference to another variable or a lookup is fine; a literal string is not.
+    return not (isinstance(value, str) and (value == "" or value.strip().startswith("{{")))
+
+
 def test_no_plain_text_cluster_token_in_the_repo():
     offenders = []
     for path in tracked_yaml():
         text = path.read_text(errors="replace")
-        if text.startswith("$ANSIBLE_VAULT"):
-            continue  # a whole-file vault
-        for number, line in enumerate(text.splitlines(), 1):
-            match = TOKEN_LINE.match(line)
-            if not match:
-                continue
-            value = match["value"]
-            # Allowed: no value (a mapping key, e.g. in argument_specs), a reference
-            # to another variable, or an inline vault.
-            if value in ("", '""', "''", "null", "~") or value.startswith(("#", "!vault", '"{{', "'{{", "{{")):
-                continue
-            offenders.append(f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()}")
+        if text.startswith("$ANSIBLE_VAULT") or "k3s_token" not in text:
+            continue
+        try:
+            documents = list(yaml.load_all(text, Loader=TaggedLoader))
+        except yaml.YAMLError as error:
+            offenders.append(f"{path.relative_to(REPO_ROOT)}: mentions k3s_token but is not valid YAML ({error})")
+            continue
+        for document in documents:
+            for value in token_values(document):
+                if is_secret_in_plain_text(value):
+                    offenders.append(f"{path.relative_to(REPO_ROOT)}: k3s_token is a literal of {len(str(value))} characters")
     assert offenders == [], "k3s_token in plain text (use Ansible Vault):\n" + "\n".join(offenders)

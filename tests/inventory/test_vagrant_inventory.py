@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, ansible_bin, run_playbook
+from validate_runner import REPO_ROOT, ansible_bin, run_playbook
 
 INVENTORY = REPO_ROOT / "inventory" / "vagrant"
 # Keep the developer's own LAB_* settings out of these runs.

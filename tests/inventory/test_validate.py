@@ -11,7 +11,7 @@ import copy
 
 import pytest
 
-from conftest import run_playbook
+from validate_runner import run_playbook
 
 LOCAL = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
 

@@ -52,6 +52,7 @@ def test_environment_overrides_every_shape_setting():
         "LAB_NODE_IFACE": "ens6",
         "LAB_K3S_VERSION": "v1.33.5+k3s1",
         "LAB_STORAGE_POOL": "fast",
+        "LAB_ANSIBLE_TAGS": "common,k3s",
     }
     result = lab(env)
     assert [(n.name, n.ip) for n in result.nodes] == [
@@ -64,6 +65,7 @@ def test_environment_overrides_every_shape_setting():
     assert result.agents[0].memory == 3072
     assert (result.box, result.iface, result.k3s_version) == ("debian12-local", "ens6", "v1.33.5+k3s1")
     assert result.provider.storage_pool == "fast"
+    assert result.ansible_tags == "common,k3s"
 
 
 @pytest.mark.parametrize(
@@ -78,6 +80,7 @@ def test_environment_overrides_every_shape_setting():
         ({"LAB_K3S_VERSION": "1.33"}, "is not a k3s release like v1.33.4+k3s1"),
         ({"LAB_LIBVIRT_DRIVER": "xen"}, "must be auto, kvm or qemu"),
         ({"LAB_NODE_IFACE": "eth1; reboot"}, "is not an interface name"),
+        ({"LAB_ANSIBLE_TAGS": "common --become"}, "must be comma-separated tag names"),
     ],
 )
 def test_bad_settings_say_what_to_fix(env, message):
