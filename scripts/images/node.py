@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from images.rootfs import RootfsError, build_rootfs_tarball
+from images.rootfs import RootfsError, build_rootfs_tarball, run_build
 
 SETTINGS = yaml.safe_load((Path(__file__).with_name("node-image.yml")).read_text())
 NODE_IMAGE: str = SETTINGS["node_image"]
@@ -75,12 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_name:
         print(NODE_IMAGE)
         return 0
-    try:
-        print(build_node_image(force=args.force))
-    except (RootfsError, subprocess.CalledProcessError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return run_build(lambda: build_node_image(force=args.force))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from images.node import docker_problem, image_exists
-from images.rootfs import RootfsError, build_rootfs_tarball
+from images.rootfs import RootfsError, build_rootfs_tarball, run_build
 
 SUITE = "bookworm"
 IMAGE = "k3s-lab/python-base:3.11-bookworm"
@@ -59,12 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="rebuild even if present")
     args = parser.parse_args(argv)
-    try:
-        print(build_image(force=args.force))
-    except (RootfsError, subprocess.CalledProcessError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return run_build(lambda: build_image(force=args.force))
 
 
 if __name__ == "__main__":

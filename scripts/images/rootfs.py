@@ -161,17 +161,22 @@ def build_rootfs_tarball(
     return target
 
 
+def run_build(build: Callable[[], object]) -> int:
+    """The command-line ending every image builder shares: print the result, or one error line."""
+    try:
+        print(build())
+    except (RootfsError, subprocess.CalledProcessError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", default=DEFAULT_SUITE, help="Debian suite (default: %(default)s)")
     parser.add_argument("--force", action="store_true", help="rebuild even if cached")
     args = parser.parse_args(argv)
-    try:
-        print(build_rootfs_tarball(args.suite, force=args.force))
-    except (RootfsError, subprocess.CalledProcessError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return run_build(lambda: build_rootfs_tarball(args.suite, force=args.force))
 
 
 if __name__ == "__main__":
