@@ -86,13 +86,15 @@ EXERCISES = (
              (f"{C}test_network.py::test_backend_not_reachable_from_outside",)),
     Exercise(MASTERING, "Deploy 4: health probes under simulated failures", ("chaos:liveness", "chaos:readiness")),
     Exercise(MASTERING, "Deploy 5: ResourceQuota and limits enforced",
-             (f"{C}test_resources.py::test_quota_rejects_an_oversized_pod",
+             (f"{C}test_resources.py::test_quota_rejects_a_pod_past_the_namespace_total",
               f"{C}test_resources.py::test_analytics_oomkilled_past_its_limit")),
     Exercise(MASTERING, "Advanced 1: blue-green switch and rollback",
              (f"{C}test_blue_green.py::test_switch_and_rollback_without_failed_requests",)),
     Exercise(MASTERING, "Advanced 2: microservices, API keys, tracing, NetworkPolicies",
-             (f"{C}test_microservices.py::test_request_without_key_is_rejected",
-              f"{C}test_microservices.py::test_trace_id_is_shared_across_services")),
+             (f"{C}test_microservices_live.py::test_request_without_key_is_rejected",
+              f"{C}test_microservices_live.py::test_gateway_is_public",
+              f"{C}test_microservices_live.py::test_keyed_services_unreachable_from_another_namespace",
+              f"{C}test_microservices_live.py::test_trace_id_is_shared_across_services")),
 )
 
 

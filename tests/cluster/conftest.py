@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from labtool.kube import ClusterUnavailable, connect, ingress_endpoint
+from labtool.lab_names import QUOTE_APP, QUOTE_NS
 
 
 @pytest.fixture(scope="session")
@@ -19,4 +20,4 @@ def cluster():
 @pytest.fixture(scope="session")
 def quote(cluster):
     """The quote app's Ingress endpoint (address + Host header)."""
-    return ingress_endpoint(cluster, "quote-app", "quote")
+    return ingress_endpoint(cluster, QUOTE_NS, QUOTE_APP)

@@ -14,11 +14,7 @@ from kubernetes.client.rest import ApiException
 from kubernetes.stream import stream
 
 from labtool.kube import Cluster, HttpEndpoint, wait_for
-
-QUOTE_NS, DB_NS = "quote-app", "quote-db"
-QUOTE_SELECTOR = "app.kubernetes.io/name=quote"
-# Present on every node (imported by roles/app_images); has Python for the probes.
-PROBE_IMAGE = "k3s-lab/quote:1.0.0"
+from labtool.lab_names import PROBE_IMAGE, QUOTE_NS, QUOTE_RANDOM, QUOTE_SELECTOR
 
 
 def progress(message: str) -> None:
@@ -33,7 +29,7 @@ def serving_pods(endpoint: HttpEndpoint, requests: int = 60) -> set[str]:
     """Pods named by X-Served-By over `requests` fresh connections (Traefik balances each)."""
     pods = set()
     for _ in range(requests):
-        response = get(endpoint, "/api/quotes/random")
+        response = get(endpoint, QUOTE_RANDOM.path)
         assert response.status_code == 200, response.text
         pods.add(response.headers["x-served-by"])
     return pods

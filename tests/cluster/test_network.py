@@ -4,20 +4,21 @@ multi-tier backend stays internal (Lab 85 beast mode, Deploy 3)."""
 from __future__ import annotations
 
 import pytest
-from live import DB_NS, QUOTE_NS, ThrowawayNamespace, connect_code, exec_python, ready_pod_names, require_namespace
+from live import ThrowawayNamespace, connect_code, exec_python, ready_pod_names, require_namespace
+
+from labtool.lab_names import BACKEND_SERVICE, DB_NS, MULTI_TIER_NS, POSTGRES_APP, POSTGRES_PORT, QUOTE_APP, QUOTE_NS
 
 pytestmark = pytest.mark.cluster
 
-POSTGRES = f"postgres.{DB_NS}.svc.cluster.local"
-MULTI_TIER_NS, BACKEND_SERVICE = "multi-tier", "backend"
+POSTGRES = f"{POSTGRES_APP}.{DB_NS}.svc.cluster.local"
 
 
 def test_other_namespace_cannot_reach_postgres_but_quote_can(cluster):
     quote_pod = sorted(ready_pod_names(cluster))[0]
-    assert "CONNECTED" in exec_python(cluster, QUOTE_NS, quote_pod, connect_code(POSTGRES, 5432), container="quote")
+    assert "CONNECTED" in exec_python(cluster, QUOTE_NS, quote_pod, connect_code(POSTGRES, POSTGRES_PORT), container=QUOTE_APP)
     with ThrowawayNamespace(cluster) as probe:
         # DNS works from there, so a failure is the policy, not name resolution.
-        log = probe.run(connect_code(POSTGRES, 5432))
+        log = probe.run(connect_code(POSTGRES, POSTGRES_PORT))
     assert "BLOCKED" in log, log
 
 

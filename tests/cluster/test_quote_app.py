@@ -9,18 +9,20 @@ import time
 
 import httpx
 import pytest
-from live import (
-    DB_NS, QUOTE_NS, get, kubectl, progress, ready_pod_names, serving_pods,
-)
+from live import get, kubectl, progress, ready_pod_names, serving_pods
 
 from labtool.kube import wait_for
+from labtool.lab_names import (
+    DB_NS, POSTGRES_SELECTOR, QUOTE_APP, QUOTE_BY_ID, QUOTE_CONFIG_PREFIX, QUOTE_CREATE, QUOTE_LB_SERVICE,
+    QUOTE_MESSAGE_KEY, QUOTE_NS, QUOTE_PAGE, QUOTE_RANDOM, QUOTES,
+)
 from labtool.loadgen import LoadGenerator, audit_writes
 
 pytestmark = pytest.mark.cluster
 
 
 def deployment(cluster):
-    return cluster.apps.read_namespaced_deployment("quote", QUOTE_NS)
+    return cluster.apps.read_namespaced_deployment(QUOTE_APP, QUOTE_NS)
 
 
 def wait_rolled_out(cluster, replicas: int, timeout: float = 300) -> None:
@@ -42,10 +44,10 @@ def test_all_nodes_ready(cluster):
 
 
 def test_quote_answers_through_ingress(quote):
-    page = get(quote, "/")
+    page = get(quote, QUOTE_PAGE.path)
     assert page.status_code == 200 and "Served by pod" in page.text
-    body = get(quote, "/api/quotes/random").json()
-    assert body["text"] and body["pod"].startswith("quote-")
+    body = get(quote, QUOTE_RANDOM.path).json()
+    assert body["text"] and body["pod"].startswith(f"{QUOTE_APP}-")
 
 
 def test_responses_come_from_several_pods(cluster, quote):
@@ -56,26 +58,26 @@ def test_responses_come_from_several_pods(cluster, quote):
 
 
 def test_loadbalancer_service_serves_configmap_message(cluster):
-    service = cluster.core.read_namespaced_service("quote-lb", QUOTE_NS)
+    service = cluster.core.read_namespaced_service(QUOTE_LB_SERVICE, QUOTE_NS)
     address = service.status.load_balancer.ingress[0].ip
     port = service.spec.ports[0].port
     config = next(c for c in cluster.core.list_namespaced_config_map(QUOTE_NS).items
-                  if c.metadata.name.startswith("quote-config"))
+                  if c.metadata.name.startswith(f"{QUOTE_CONFIG_PREFIX}-"))
     response = httpx.get(f"http://{address}:{port}/", timeout=5)
     assert response.status_code == 200
-    assert config.data["APP_MESSAGE"] in response.text
+    assert config.data[QUOTE_MESSAGE_KEY] in response.text
 
 
 def scale(cluster, replicas: int) -> None:
     """Through the HPA when there is one (it would undo a plain scale), else the Deployment."""
     hpas = [h for h in cluster.autoscaling.list_namespaced_horizontal_pod_autoscaler(QUOTE_NS).items
-            if h.spec.scale_target_ref.name == "quote"]
+            if h.spec.scale_target_ref.name == QUOTE_APP]
     if hpas:
         hpa = hpas[0]
         cluster.autoscaling.patch_namespaced_horizontal_pod_autoscaler(
             hpa.metadata.name, QUOTE_NS, {"spec": {"minReplicas": replicas, "maxReplicas": max(replicas, hpa.spec.max_replicas)}})
     else:
-        cluster.apps.patch_namespaced_deployment_scale("quote", QUOTE_NS, {"spec": {"replicas": replicas}})
+        cluster.apps.patch_namespaced_deployment_scale(QUOTE_APP, QUOTE_NS, {"spec": {"replicas": replicas}})
 
 
 @pytest.fixture
@@ -87,7 +89,7 @@ def hpa_restored(cluster):
     for name, (low, high) in saved.items():
         cluster.autoscaling.patch_namespaced_horizontal_pod_autoscaler(name, QUOTE_NS, {"spec": {"minReplicas": low, "maxReplicas": high}})
     if not saved:
-        cluster.apps.patch_namespaced_deployment_scale("quote", QUOTE_NS, {"spec": {"replicas": replicas}})
+        cluster.apps.patch_namespaced_deployment_scale(QUOTE_APP, QUOTE_NS, {"spec": {"replicas": replicas}})
 
 
 def test_scaling_to_five_and_back_changes_serving_pods(cluster, quote, hpa_restored):
@@ -126,23 +128,23 @@ def test_deleted_pod_is_recreated(cluster):
 
 def test_data_survives_postgres_pod_deletion(cluster, quote):
     text = f"persistence check {time.time_ns()}"
-    created = httpx.post(quote.base_url + "/api/quotes", headers=quote.headers(), timeout=10,
+    created = httpx.post(quote.base_url + QUOTE_CREATE.path, headers=quote.headers(), timeout=10,
                          json={"author": "tests/cluster", "text": text})
     assert created.status_code == 201, created.text
     quote_id = created.json()["id"]
-    db_pod = cluster.core.list_namespaced_pod(DB_NS, label_selector="app.kubernetes.io/name=postgres").items[0]
+    db_pod = cluster.core.list_namespaced_pod(DB_NS, label_selector=POSTGRES_SELECTOR).items[0]
     old_uid = db_pod.metadata.uid
     cluster.core.delete_namespaced_pod(db_pod.metadata.name, DB_NS)
 
     def back():
-        pods = cluster.core.list_namespaced_pod(DB_NS, label_selector="app.kubernetes.io/name=postgres").items
+        pods = cluster.core.list_namespaced_pod(DB_NS, label_selector=POSTGRES_SELECTOR).items
         return any(p.metadata.uid != old_uid and any(c.type == "Ready" and c.status == "True"
                                                      for c in p.status.conditions or []) for p in pods)
 
     wait_for(back, 300, "PostgreSQL pod recreated and Ready", progress=progress)
 
     def read_back():
-        response = get(quote, f"/api/quotes/{quote_id}")
+        response = get(quote, QUOTE_BY_ID.url(quote_id=quote_id))
         return response if response.status_code == 200 else None
 
     response, _ = wait_for(read_back, 60, f"quote {quote_id} readable again", progress=progress)
@@ -151,7 +153,7 @@ def test_data_survives_postgres_pod_deletion(cluster, quote):
 
 def test_secret_referenced_not_inlined(cluster):
     spec = deployment(cluster).spec.template.spec
-    container = next(c for c in spec.containers if c.name == "quote")
+    container = next(c for c in spec.containers if c.name == QUOTE_APP)
     env = {e.name: e for e in container.env}
     for name in ("POSTGRES_USER", "POSTGRES_PASSWORD"):
         assert env[name].value is None and env[name].value_from.secret_key_ref is not None, name
@@ -165,7 +167,7 @@ def test_secret_referenced_not_inlined(cluster):
 
 def test_hpa_scales_out_under_load_and_back(cluster, quote):
     hpa = next(h for h in cluster.autoscaling.list_namespaced_horizontal_pod_autoscaler(QUOTE_NS).items
-               if h.spec.scale_target_ref.name == "quote")
+               if h.spec.scale_target_ref.name == QUOTE_APP)
     low = hpa.spec.min_replicas
     stop = threading.Event()
 
@@ -173,7 +175,7 @@ def test_hpa_scales_out_under_load_and_back(cluster, quote):
         with httpx.Client(base_url=quote.base_url, headers=quote.headers(), timeout=5) as http:
             while not stop.is_set():
                 try:
-                    http.get("/api/quotes?limit=100")
+                    http.get(QUOTES.path, params={"limit": 100})
                 except httpx.HTTPError:
                     pass
 
@@ -193,20 +195,20 @@ def test_hpa_scales_out_under_load_and_back(cluster, quote):
 
 def test_rolling_update_to_v2_and_undo(cluster, quote):
     wait_rolled_out(cluster, deployment(cluster).spec.replicas)
-    image = next(c.image for c in deployment(cluster).spec.template.spec.containers if c.name == "quote")
+    image = next(c.image for c in deployment(cluster).spec.template.spec.containers if c.name == QUOTE_APP)
     repository, v1 = image.rsplit(":", 1)
     load = LoadGenerator(quote, rate=20, workers=6).start()
     try:
-        kubectl(cluster, "-n", QUOTE_NS, "set", "image", "deployment/quote", f"quote={repository}:2.0.0")
-        kubectl(cluster, "-n", QUOTE_NS, "rollout", "status", "deployment/quote", "--timeout=300s")
-        versions = {get(quote, "/api/quotes/random").json()["version"] for _ in range(30)}
+        kubectl(cluster, "-n", QUOTE_NS, "set", "image", f"deployment/{QUOTE_APP}", f"{QUOTE_APP}={repository}:2.0.0")
+        kubectl(cluster, "-n", QUOTE_NS, "rollout", "status", f"deployment/{QUOTE_APP}", "--timeout=300s")
+        versions = {get(quote, QUOTE_RANDOM.path).json()["version"] for _ in range(30)}
         assert versions == {"2.0.0"}
-        history = kubectl(cluster, "-n", QUOTE_NS, "rollout", "history", "deployment/quote")
+        history = kubectl(cluster, "-n", QUOTE_NS, "rollout", "history", f"deployment/{QUOTE_APP}")
         revisions = [line.split()[0] for line in history.splitlines() if line.split() and line.split()[0].isdigit()]
         assert len(revisions) >= 2, history
-        kubectl(cluster, "-n", QUOTE_NS, "rollout", "undo", "deployment/quote")
-        kubectl(cluster, "-n", QUOTE_NS, "rollout", "status", "deployment/quote", "--timeout=300s")
-        versions = {get(quote, "/api/quotes/random").json()["version"] for _ in range(30)}
+        kubectl(cluster, "-n", QUOTE_NS, "rollout", "undo", f"deployment/{QUOTE_APP}")
+        kubectl(cluster, "-n", QUOTE_NS, "rollout", "status", f"deployment/{QUOTE_APP}", "--timeout=300s")
+        versions = {get(quote, QUOTE_RANDOM.path).json()["version"] for _ in range(30)}
         assert versions == {v1}
     finally:
         result = load.stop()
