@@ -33,18 +33,16 @@ from kubernetes.client.rest import ApiException
 
 from . import evidence
 from .kube import Cluster, ClusterUnavailable, HttpEndpoint, connect, ingress_endpoint, pod_http, wait_for
+from .lab_names import (
+    ADMIN_SECRET, ADMIN_TOKEN_KEY, APP_PORT, DB_NS, FAULT_CLEAR, FAULT_INJECT, INGRESS_CONTROLLER_NAMESPACE,
+    INGRESS_CONTROLLER_SELECTOR, POSTGRES_SELECTOR, QUOTE_APP, QUOTE_NS, QUOTE_REQUIRED_ENV, QUOTE_SELECTOR,
+)
 from .loadgen import LoadGenerator, LoadResult, audit_writes, write_samples_csv
 from .timeline import Mark, plot_timeline, write_marks
 
-NAMESPACE = "quote-app"
-DB_NAMESPACE = "quote-db"
-DEPLOYMENT = "quote"
-CONTAINER = "quote"
-APP_SELECTOR = "app.kubernetes.io/name=quote"
-DB_SELECTOR = "app.kubernetes.io/name=postgres"
-INGRESS_CONTROLLER = ("kube-system", "app.kubernetes.io/name=traefik")
-ADMIN_SECRET = ("quote-admin", "ADMIN_TOKEN")
-APP_PORT = 8000
+NAMESPACE = QUOTE_NS
+# The quote app's Deployment, container, Service and Ingress all carry its name.
+DEPLOYMENT = CONTAINER = SERVICE = INGRESS = QUOTE_APP
 
 
 @dataclass(frozen=True)
@@ -97,13 +95,13 @@ class Lab:
         self.targets = PROFILES[self.profile]
         self.rate, self.workers = rate, workers
         self.node, self.provider, self.target = node, provider, target
-        self.endpoint: HttpEndpoint = ingress_endpoint(cluster, NAMESPACE, DEPLOYMENT)
+        self.endpoint: HttpEndpoint = ingress_endpoint(cluster, NAMESPACE, INGRESS)
 
     # --- reading state -------------------------------------------------------
     def deployment(self):
         return self.cluster.apps.read_namespaced_deployment(DEPLOYMENT, NAMESPACE)
 
-    def pods(self, namespace: str = NAMESPACE, selector: str = APP_SELECTOR) -> list:
+    def pods(self, namespace: str = NAMESPACE, selector: str = QUOTE_SELECTOR) -> list:
         return self.cluster.core.list_namespaced_pod(namespace, label_selector=selector).items
 
     def ready_pods(self) -> list:
@@ -135,12 +133,12 @@ class Lab:
 
     def admin_token(self) -> str | None:
         try:
-            secret = self.cluster.core.read_namespaced_secret(ADMIN_SECRET[0], NAMESPACE)
+            secret = self.cluster.core.read_namespaced_secret(ADMIN_SECRET, NAMESPACE)
         except ApiException as exc:
             if exc.status == 404:
                 return None
             raise
-        value = (secret.data or {}).get(ADMIN_SECRET[1])
+        value = (secret.data or {}).get(ADMIN_TOKEN_KEY)
         return base64.b64decode(value).decode() if value else None
 
     # --- changing the Deployment --------------------------------------------
@@ -335,8 +333,9 @@ def choose_victim_node(lab: Lab, outcome: Outcome) -> str:
     core = lab.cluster.core
     agents = [n.metadata.name for n in core.list_node().items
               if "node-role.kubernetes.io/control-plane" not in (n.metadata.labels or {}) and is_ready(n)]
-    pinned = {p.spec.node_name for p in lab.pods(DB_NAMESPACE, DB_SELECTOR)}
-    pinned |= {p.spec.node_name for p in core.list_namespaced_pod(INGRESS_CONTROLLER[0], label_selector=INGRESS_CONTROLLER[1]).items}
+    pinned = {p.spec.node_name for p in lab.pods(DB_NS, POSTGRES_SELECTOR)}
+    controller = core.list_namespaced_pod(INGRESS_CONTROLLER_NAMESPACE, label_selector=INGRESS_CONTROLLER_SELECTOR).items
+    pinned |= {p.spec.node_name for p in controller}
     with_app = {p.spec.node_name for p in lab.ready_pods()}
     candidates = sorted(n for n in agents if n in with_app and n not in pinned)
     if not candidates:
@@ -404,7 +403,7 @@ def _bad_image(lab: Lab, original: dict) -> None:
 
 
 def _missing_env(lab: Lab, original: dict) -> None:
-    env = [e for e in original.get("env", []) if e["name"] != "POSTGRES_HOST"]
+    env = [e for e in original.get("env", []) if e["name"] != QUOTE_REQUIRED_ENV]
     index = next(i for i, c in enumerate(lab.deployment().spec.template.spec.containers) if c.name == CONTAINER)
     lab.cluster.apps.patch_namespaced_deployment(
         DEPLOYMENT, NAMESPACE, [{"op": "replace", "path": f"/spec/template/spec/containers/{index}/env", "value": env}])
@@ -427,7 +426,7 @@ def probe_fault(probe: str) -> Body:
         outcome = Outcome()
         token = lab.admin_token()
         if not token:
-            raise Skip(f"Secret {NAMESPACE}/{ADMIN_SECRET[0]} with {ADMIN_SECRET[1]} not found: "
+            raise Skip(f"Secret {NAMESPACE}/{ADMIN_SECRET} with {ADMIN_TOKEN_KEY} not found: "
                        "the fault-injection endpoints are off")
         auth = {"Authorization": f"Bearer {token}"}
         victim = lab.ready_pods()[0]
@@ -435,9 +434,9 @@ def probe_fault(probe: str) -> Body:
         restarts = sum(s.restart_count for s in victim.status.container_statuses or [])
         outcome.pods.add(name)
         t0 = mark(load, marks, f"{probe} fault on {name}", "fault")
-        status, _ = pod_http(lab.cluster, NAMESPACE, name, APP_PORT, "POST", f"/admin/faults/{probe}", auth)
+        status, _ = pod_http(lab.cluster, NAMESPACE, name, APP_PORT, FAULT_INJECT.method, FAULT_INJECT.url(probe=probe), auth)
         if status != 200:
-            raise RuntimeError(f"POST /admin/faults/{probe} on {name} answered {status}")
+            raise RuntimeError(f"{FAULT_INJECT.method} {FAULT_INJECT.url(probe=probe)} on {name} answered {status}")
         if probe == "liveness":
             def restarted():
                 pod = lab.cluster.core.read_namespaced_pod(name, NAMESPACE)
@@ -464,7 +463,7 @@ def probe_fault(probe: str) -> Body:
             outcome.describes[name] = lab.describe(name)
             pod = lab.cluster.core.read_namespaced_pod(name, NAMESPACE)
             still_running = sum(s.restart_count for s in pod.status.container_statuses or []) == restarts
-            pod_http(lab.cluster, NAMESPACE, name, APP_PORT, "DELETE", f"/admin/faults/{probe}", auth)
+            pod_http(lab.cluster, NAMESPACE, name, APP_PORT, FAULT_CLEAR.method, FAULT_CLEAR.url(probe=probe), auth)
             mark(load, marks, "readiness fault cleared", "info")
             _, back = wait_for(lambda: name in ready_endpoints(lab), 120, f"{name} back in endpoints", progress=log)
             mark(load, marks, f"{name} back in endpoints", "recovery")
@@ -482,7 +481,7 @@ def ready_endpoints(lab: Lab) -> set[str]:
     from kubernetes import client
 
     slices = client.DiscoveryV1Api(lab.cluster.api).list_namespaced_endpoint_slice(
-        NAMESPACE, label_selector=f"kubernetes.io/service-name={DEPLOYMENT}").items
+        NAMESPACE, label_selector=f"kubernetes.io/service-name={SERVICE}").items
     return {e.target_ref.name for s in slices for e in s.endpoints or []
             if e.target_ref and e.conditions and e.conditions.ready}
 
@@ -505,8 +504,8 @@ EXPERIMENTS = {e.name: e for e in (
     Experiment("bad-image", "Invalid image name", broken_rollout(
         _bad_image, ("image", "imagePullPolicy"), {"ErrImagePull", "ImagePullBackOff"}, "set an image that does not exist")),
     Experiment("missing-env", "Missing environment variable", broken_rollout(
-        _missing_env, ("env",), {"CrashLoopBackOff"}, "remove POSTGRES_HOST from the env",
-        log_must_contain="missing required environment variable: POSTGRES_HOST")),
+        _missing_env, ("env",), {"CrashLoopBackOff"}, f"remove {QUOTE_REQUIRED_ENV} from the env",
+        log_must_contain=f"missing required environment variable: {QUOTE_REQUIRED_ENV}")),
     Experiment("oom", "Memory limit too low", broken_rollout(
         _low_memory, ("resources",), {"OOMKilled"}, f"set the memory limit to {OOM_LIMIT}")),
     Experiment("vm-kill", "Kill one VM", vm_kill),

@@ -12,10 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .kube import Cluster
-
-LAB_LABEL = "app.kubernetes.io/part-of=k3s-lab"
-# The ingress controller sits outside the lab namespaces but carries every request.
-INGRESS_CONTROLLER = ("kube-system", "app.kubernetes.io/name=traefik")
+from .lab_names import INGRESS_CONTROLLER_NAMESPACE, INGRESS_CONTROLLER_SELECTOR, LAB_LABEL
 
 
 def _ready(conditions: list | None, kind: str = "Ready") -> bool:
@@ -35,7 +32,7 @@ def snapshot(cluster: Cluster) -> dict[str, Any]:
     pods = []
     for namespace in namespaces:
         pods += core.list_namespaced_pod(namespace).items
-    pods += core.list_namespaced_pod(INGRESS_CONTROLLER[0], label_selector=INGRESS_CONTROLLER[1]).items
+    pods += core.list_namespaced_pod(INGRESS_CONTROLLER_NAMESPACE, label_selector=INGRESS_CONTROLLER_SELECTOR).items
     for pod in pods:
         state["pods"].append({
             "namespace": pod.metadata.namespace, "name": pod.metadata.name, "node": pod.spec.node_name or "",

@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 
 from .kube import HttpEndpoint
+from .lab_names import QUOTE_BY_ID, QUOTE_CREATE, QUOTE_RANDOM
 
 AUTHOR = "labtool-load"
 
@@ -216,7 +217,7 @@ class LoadGenerator:
 
     def _write(self, http: httpx.Client) -> None:
         text = self._next_text()
-        response = self._request(http, "write", "POST", "/api/quotes", json={"author": AUTHOR, "text": text})
+        response = self._request(http, "write", QUOTE_CREATE.method, QUOTE_CREATE.path, json={"author": AUTHOR, "text": text})
         if response is not None and response.status_code == 201:
             quote_id = response.json()["id"]
             with self._lock:
@@ -228,7 +229,8 @@ class LoadGenerator:
     def _read(self, http: httpx.Client, rng: random.Random) -> None:
         with self._lock:
             own = rng.choice(list(self.ledger.acknowledged)) if self.ledger.acknowledged and rng.random() < 0.5 else None
-        self._request(http, "read", "GET", f"/api/quotes/{own}" if own else "/api/quotes/random")
+        route, url = (QUOTE_BY_ID, QUOTE_BY_ID.url(quote_id=own)) if own else (QUOTE_RANDOM, QUOTE_RANDOM.path)
+        self._request(http, "read", route.method, url)
 
 
 @dataclass
@@ -262,7 +264,7 @@ def audit_writes(endpoint: HttpEndpoint, ledger: WriteLedger, deadline: float = 
                 if time.monotonic() >= give_up:
                     break
                 try:
-                    response = http.get(f"/api/quotes/{quote_id}")
+                    response = http.get(QUOTE_BY_ID.url(quote_id=quote_id))
                 except httpx.HTTPError:
                     continue
                 if response.status_code == 404:
