@@ -16,10 +16,10 @@ lab = JSON.parse(settings_json)
 provider = lab["provider"]
 
 if provider["driver"] == "qemu"
-  warn "lab: libvirt driver qemu, software emulation (TCG): expect boots of minutes and slow " \
+  $stderr.puts "lab: libvirt driver qemu, software emulation (TCG): expect boots of minutes and slow " \
        "package installs (#{provider['reason']})."
 else
-  warn "lab: libvirt driver kvm (#{provider['reason']}). If VMs hang at boot, run with LAB_LIBVIRT_DRIVER=qemu."
+  $stderr.puts "lab: libvirt driver kvm (#{provider['reason']}). If VMs hang at boot, run with LAB_LIBVIRT_DRIVER=qemu."
 end
 
 Vagrant.configure("2") do |config|

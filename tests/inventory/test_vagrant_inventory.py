@@ -120,7 +120,11 @@ def vagrant_machines(env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("env", [{}, {"LAB_SERVERS": "3", "LAB_AGENTS": "1"}], ids=["default", "ha"])
+@pytest.mark.parametrize(
+    "env",
+    [{}, {"LAB_SERVERS": "3", "LAB_AGENTS": "1", "LAB_LIBVIRT_DRIVER": "qemu"}],
+    ids=["default", "ha-tcg"],
+)
 def test_vagrantfile_defines_exactly_the_inventory_hosts(env, tmp_path):
     # A fresh dotfile dir: status reports not_created without touching any lab machine.
     env = {**env, "VAGRANT_DOTFILE_PATH": str(tmp_path / "state")}
@@ -131,6 +135,11 @@ def test_vagrantfile_defines_exactly_the_inventory_hosts(env, tmp_path):
     machines = [line.split(",")[1] for line in completed.stdout.splitlines() if ",state," in line]
     data = inventory_list(env)
     assert machines == hosts_of(data, "k3s_servers") + hosts_of(data, "k3s_agents")
+    # Every vagrant command says which hypervisor driver it uses, and warns when it is slow.
+    if env.get("LAB_LIBVIRT_DRIVER") == "qemu":
+        assert "lab: libvirt driver qemu, software emulation (TCG)" in completed.stderr
+    else:
+        assert "lab: libvirt driver" in completed.stderr
 
 
 def test_vagrantfile_refuses_bad_settings(tmp_path):
