@@ -1,15 +1,19 @@
 """The node OS the common role prepares: sysctls, kernel modules, the host firewall,
 swap and time. Expected values come from roles/common/defaults/main.yml, the
-same knobs the role applies."""
+same knobs the role applies, through the expectations module the role's own
+verify uses (see conftest.py)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import yaml
-
-DEFAULTS = yaml.safe_load((Path(__file__).resolve().parents[2] / "roles/common/defaults/main.yml").read_text())
+from node_expectations import (
+    DEFAULTS,
+    SERVER_GROUP,
+    allowed_ports,
+    expected_open_ports,
+    input_policy,
+)
 
 
 def test_sysctls(node):
@@ -32,34 +36,8 @@ def test_time_synced(node):
     assert node.host.check_output("timedatectl show -p NTPSynchronized --value") == "yes"
 
 
-def allowed_ports(ruleset: dict) -> set[str]:
-    """'tcp/22'-style entries for every accept rule of the input chain that matches a dport."""
-    ports = set()
-    for item in ruleset["nftables"]:
-        rule = item.get("rule")
-        if not rule or rule["chain"] != "input" or not any("accept" in e for e in rule["expr"]):
-            continue
-        for expr in rule["expr"]:
-            match = expr.get("match", {})
-            payload = match.get("left", {}).get("payload", {})
-            if payload.get("field") != "dport":
-                continue
-            right = match["right"]
-            values = right["set"] if isinstance(right, dict) and "set" in right else [right]
-            for value in values:
-                port = f"{value['range'][0]}-{value['range'][1]}" if isinstance(value, dict) else str(value)
-                ports.add(f"{payload['protocol']}/{port}")
-    return ports
-
-
 def test_firewall_allows_exactly_the_cluster_ports(node):
     ruleset = json.loads(node.host.check_output("nft -j list table inet k3s_host"))
-    expected = {f"tcp/{DEFAULTS['common_ssh_port']}", "tcp/10250", "udp/8472"}
-    if node.is_server:
-        expected.add("tcp/6443")
-        if len(node.vars["groups"]["k3s_servers"]) > 1:
-            expected.add("tcp/2379-2380")
-    expected.add("udp/68")  # DHCP replies, so the NAT interface keeps its lease
-    assert allowed_ports(ruleset) == expected
-    policy = next(i["chain"]["policy"] for i in ruleset["nftables"] if i.get("chain", {}).get("name") == "input")
-    assert policy == "drop"
+    server_count = len(node.vars["groups"][SERVER_GROUP])
+    assert allowed_ports(ruleset) == expected_open_ports(node.is_server, server_count)
+    assert input_policy(ruleset) == "drop"
