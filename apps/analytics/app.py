@@ -34,7 +34,7 @@ LAST_REQUEST_PEAK = Gauge("analytics_last_request_peak_rss_bytes", "Peak RSS mea
 
 
 def create_app(settings: Settings) -> FastAPI:
-    identity = labkit.Identity(service="analytics", version=settings.app_version, pod=settings.pod_name)
+    identity = settings.identity
     who = identity.fields()
     busy = asyncio.Lock()
 
@@ -44,7 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
         log.info("analytics starting", extra={"max_rows": settings.max_rows, "max_cells": settings.max_cells})
         yield
 
-    app = FastAPI(title="analytics", version=settings.app_version, lifespan=lifespan, redoc_url=None)
+    app = FastAPI(title="analytics", version=settings.identity.version, lifespan=lifespan, redoc_url=None)
     health = labkit.setup(app, identity, admin_token=settings.admin_token)
 
     def too_large(field: str, message: str) -> JSONResponse:

@@ -16,8 +16,7 @@ MAX_COLUMNS = 32
 class Settings:
     max_rows: int
     max_cells: int
-    app_version: str
-    pod_name: str
+    identity: labkit.Identity
     admin_token: str = field(repr=False)
 
     @classmethod
@@ -26,8 +25,7 @@ class Settings:
         settings = cls(
             max_rows=env.integer("ANALYTICS_MAX_ROWS", default=4_000_000, minimum=1, maximum=1_000_000_000),
             max_cells=env.integer("ANALYTICS_MAX_CELLS", default=16_000_000, minimum=1, maximum=10_000_000_000),
-            app_version=env.optional("APP_VERSION", __version__),
-            pod_name=labkit.pod_name(environ),
+            identity=labkit.Identity.from_env(env, "analytics", __version__),
             admin_token=env.optional("ADMIN_TOKEN"),
         )
         env.check()

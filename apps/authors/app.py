@@ -20,7 +20,7 @@ log = logging.getLogger("authors")
 
 
 def create_app(settings: Settings) -> FastAPI:
-    identity = labkit.Identity(service="authors", version=settings.app_version, pod=settings.pod_name)
+    identity = settings.identity
     who = identity.fields()
 
     @asynccontextmanager
@@ -29,9 +29,9 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         tracer_provider.shutdown()
 
-    app = FastAPI(title="authors", version=settings.app_version, lifespan=lifespan, redoc_url=None)
+    app = FastAPI(title="authors", version=settings.identity.version, lifespan=lifespan, redoc_url=None)
     health = labkit.setup(app, identity)
-    tracer_provider = setup_tracing(app, "authors", settings.app_version, settings.trace_exporter)
+    tracer_provider = setup_tracing(app, "authors", settings.identity.version, settings.trace_exporter)
     api = APIRouter(prefix="/api", dependencies=[Depends(ApiKeyAuth(settings.api_keys))])
 
     @api.get("/authors")

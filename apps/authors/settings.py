@@ -16,8 +16,7 @@ from . import __version__
 class Settings:
     api_keys: frozenset[str] = field(repr=False)
     trace_exporter: str
-    app_version: str
-    pod_name: str
+    identity: labkit.Identity
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -25,8 +24,7 @@ class Settings:
         settings = cls(
             api_keys=api_keys_from_env(env),
             trace_exporter=exporter_from_env(env),
-            app_version=env.optional("APP_VERSION", __version__),
-            pod_name=labkit.pod_name(environ),
+            identity=labkit.Identity.from_env(env, "authors", __version__),
         )
         env.check()
         return settings

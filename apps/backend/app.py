@@ -58,9 +58,9 @@ ItemId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
 
 
 def create_app(settings: Settings) -> FastAPI:
-    identity = labkit.Identity(service="backend", version=settings.app_version, pod=settings.pod_name)
+    identity = settings.identity
     who = identity.fields()
-    store = ItemStore(PgDatabase(settings.database, f"backend/{settings.pod_name}"))
+    store = ItemStore(PgDatabase(settings.database, f"backend/{settings.identity.pod}"))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -77,7 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
         startup.cancel()
         await store.db.close()
 
-    app = FastAPI(title="backend", version=settings.app_version, lifespan=lifespan, redoc_url=None)
+    app = FastAPI(title="backend", version=settings.identity.version, lifespan=lifespan, redoc_url=None)
     health = labkit.setup(
         app, identity, readiness_check=store.db.ping, admin_token=settings.admin_token, max_body_bytes=MAX_BODY_BYTES
     )

@@ -14,8 +14,7 @@ from . import __version__
 @dataclass(frozen=True)
 class Settings:
     database: PgSettings
-    app_version: str
-    pod_name: str
+    identity: labkit.Identity
     admin_token: str = field(repr=False)
 
     @classmethod
@@ -23,8 +22,7 @@ class Settings:
         env = labkit.Env(environ)
         settings = cls(
             database=PgSettings.from_env(env),
-            app_version=env.optional("APP_VERSION", __version__),
-            pod_name=labkit.pod_name(environ),
+            identity=labkit.Identity.from_env(env, "backend", __version__),
             admin_token=env.optional("ADMIN_TOKEN"),
         )
         env.check()

@@ -27,7 +27,7 @@ MAX_ID = 2**63 - 1
 
 
 def create_app(settings: Settings) -> FastAPI:
-    identity = labkit.Identity(service="frontend", version=settings.app_version, pod=settings.pod_name)
+    identity = settings.identity
     pages = Pages(settings.app_title, identity.pod, identity.version)
     backend = ServiceClient.from_settings(settings.backend)
 
@@ -38,7 +38,7 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         await backend.close()
 
-    app = FastAPI(title="frontend", version=settings.app_version, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(title="frontend", version=settings.identity.version, lifespan=lifespan, docs_url=None, redoc_url=None)
     # Ready only while the backend answers its liveness probe: a frontend that can
     # only show error pages should not receive traffic if another replica can do better.
     health = labkit.setup(

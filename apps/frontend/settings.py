@@ -15,8 +15,7 @@ from . import __version__
 class Settings:
     backend: UpstreamSettings
     app_title: str
-    app_version: str
-    pod_name: str
+    identity: labkit.Identity
     admin_token: str = field(repr=False)
 
     @classmethod
@@ -26,8 +25,7 @@ class Settings:
             # One retry: a page view should not wait for more.
             backend=UpstreamSettings.from_env(env, "BACKEND", "backend", needs_api_key=False, retries=1),
             app_title=env.optional("APP_TITLE", "Lab hardware catalogue"),
-            app_version=env.optional("APP_VERSION", __version__),
-            pod_name=labkit.pod_name(environ),
+            identity=labkit.Identity.from_env(env, "frontend", __version__),
             admin_token=env.optional("ADMIN_TOKEN"),
         )
         env.check()

@@ -41,7 +41,7 @@ def _json(response: httpx.Response, upstream: str) -> dict[str, Any]:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    identity = labkit.Identity(service="gateway", version=settings.app_version, pod=settings.pod_name)
+    identity = settings.identity
     who = identity.fields()
     authors = ServiceClient.from_settings(settings.authors)
     ratings = ServiceClient.from_settings(settings.ratings)
@@ -54,11 +54,11 @@ def create_app(settings: Settings) -> FastAPI:
         await ratings.close()
         tracer_provider.shutdown()
 
-    app = FastAPI(title="gateway", version=settings.app_version, lifespan=lifespan, redoc_url=None)
+    app = FastAPI(title="gateway", version=settings.identity.version, lifespan=lifespan, redoc_url=None)
     # Readiness does not call the services: the breakers already fail fast per
     # request, and the gateway still answers (degraded) while one is down.
     health = labkit.setup(app, identity, max_body_bytes=4096)
-    tracer_provider = setup_tracing(app, "gateway", settings.app_version, settings.trace_exporter)
+    tracer_provider = setup_tracing(app, "gateway", settings.identity.version, settings.trace_exporter)
 
     async def call(client: ServiceClient, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:

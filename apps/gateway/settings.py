@@ -17,8 +17,7 @@ class Settings:
     authors: UpstreamSettings
     ratings: UpstreamSettings
     trace_exporter: str
-    app_version: str
-    pod_name: str
+    identity: labkit.Identity
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -27,8 +26,7 @@ class Settings:
             authors=UpstreamSettings.from_env(env, "AUTHORS", "authors"),
             ratings=UpstreamSettings.from_env(env, "RATINGS", "ratings"),
             trace_exporter=exporter_from_env(env),
-            app_version=env.optional("APP_VERSION", __version__),
-            pod_name=labkit.pod_name(environ),
+            identity=labkit.Identity.from_env(env, "gateway", __version__),
         )
         env.check()
         return settings

@@ -2,7 +2,7 @@
 
 Typical use (see README.md):
 
-    identity = Identity(service="quote", version=settings.version, pod=pod_name())
+    identity = Identity.from_env(env, "quote", __version__)   # APP_VERSION, POD_NAME
     app = FastAPI(lifespan=lifespan)
     health = labkit.setup(app, identity, readiness_check=db_ping, admin_token=settings.admin_token)
 """

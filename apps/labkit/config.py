@@ -39,6 +39,9 @@ class Env:
             self._missing.append(name)
         return value
 
+    def pod_name(self) -> str:
+        return pod_name(self._environ)
+
     def optional(self, name: str, default: str = "") -> str:
         value = self._environ.get(name, "").strip()
         return value or default

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .config import Env
+
 
 @dataclass(frozen=True)
 class Identity:
     service: str
     version: str
     pod: str
+
+    @classmethod
+    def from_env(cls, env: Env, service: str, default_version: str) -> Identity:
+        """APP_VERSION (the image bakes it in) and POD_NAME (the downward API), as every app reads them."""
+        return cls(service=service, version=env.optional("APP_VERSION", default_version), pod=env.pod_name())
 
     def fields(self) -> dict[str, str]:
         """The fields every JSON response body carries."""

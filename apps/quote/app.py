@@ -55,8 +55,8 @@ class QuotePage(BaseModel):
 
 
 def create_app(settings: Settings) -> FastAPI:
-    identity = labkit.Identity(service="quote", version=settings.app_version, pod=settings.pod_name)
-    store = QuoteStore(PgDatabase(settings.database, f"quote/{settings.pod_name}"), settings.app_release)
+    identity = settings.identity
+    store = QuoteStore(PgDatabase(settings.database, f"quote/{settings.identity.pod}"), settings.app_release)
     who = identity.fields()
 
     @asynccontextmanager
@@ -77,7 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(
         title="quote",
-        version=settings.app_version,
+        version=settings.identity.version,
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,

@@ -18,8 +18,7 @@ DEFAULT_MESSAGE = "Hello from the k3s production lab."
 class Settings:
     database: PgSettings
     app_message: str
-    app_version: str
-    pod_name: str
+    identity: labkit.Identity
     admin_token: str = field(repr=False)
     # Which release this image is (baked in at build time): 2 adds full-text search.
     app_release: int = 1
@@ -31,8 +30,7 @@ class Settings:
             # The quote contract makes POSTGRES_PORT required: no default port.
             database=PgSettings.from_env(env, default_port=None),
             app_message=env.optional("APP_MESSAGE", DEFAULT_MESSAGE),
-            app_version=env.optional("APP_VERSION", __version__),
-            pod_name=labkit.pod_name(environ),
+            identity=labkit.Identity.from_env(env, "quote", __version__),
             admin_token=env.optional("ADMIN_TOKEN"),
             app_release=env.integer("APP_RELEASE", default=1, minimum=1, maximum=LATEST_RELEASE),
         )

@@ -46,7 +46,7 @@ class Tally:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    identity = labkit.Identity(service="ratings", version=settings.app_version, pod=settings.pod_name)
+    identity = settings.identity
     who = identity.fields()
     tallies: dict[int, Tally] = {}
     authors = ServiceClient.from_settings(settings.authors)
@@ -58,9 +58,9 @@ def create_app(settings: Settings) -> FastAPI:
         await authors.close()
         tracer_provider.shutdown()
 
-    app = FastAPI(title="ratings", version=settings.app_version, lifespan=lifespan, redoc_url=None)
+    app = FastAPI(title="ratings", version=settings.identity.version, lifespan=lifespan, redoc_url=None)
     health = labkit.setup(app, identity, max_body_bytes=4096)
-    tracer_provider = setup_tracing(app, "ratings", settings.app_version, settings.trace_exporter)
+    tracer_provider = setup_tracing(app, "ratings", settings.identity.version, settings.trace_exporter)
     api = APIRouter(prefix="/api", dependencies=[Depends(ApiKeyAuth(settings.api_keys))])
 
     async def ensure_author_exists(author_id: int) -> None:

@@ -18,8 +18,7 @@ class Settings:
     api_keys: frozenset[str] = field(repr=False)
     authors: UpstreamSettings
     trace_exporter: str
-    app_version: str
-    pod_name: str
+    identity: labkit.Identity
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -28,8 +27,7 @@ class Settings:
             api_keys=api_keys_from_env(env),
             authors=UpstreamSettings.from_env(env, "AUTHORS", "authors"),
             trace_exporter=exporter_from_env(env),
-            app_version=env.optional("APP_VERSION", __version__),
-            pod_name=labkit.pod_name(environ),
+            identity=labkit.Identity.from_env(env, "ratings", __version__),
         )
         env.check()
         return settings

@@ -2,7 +2,7 @@ import socket
 
 import pytest
 
-from labkit import ConfigError, Env, load_or_exit, pod_name
+from labkit import ConfigError, Env, Identity, load_or_exit, pod_name
 from labkit.config import EXIT_CONFIG_ERROR
 
 
@@ -68,3 +68,10 @@ def test_pod_name_prefers_env_then_hostname():
     assert pod_name({"POD_NAME": "quote-7d9f-abcde"}) == "quote-7d9f-abcde"
     assert pod_name({"POD_NAME": " "}) == socket.gethostname()
     assert pod_name({}) == socket.gethostname()
+
+
+def test_identity_from_env_reads_version_and_pod_name():
+    identity = Identity.from_env(Env({"APP_VERSION": "2.0.0", "POD_NAME": "quote-abc"}), "quote", "dev")
+    assert identity == Identity(service="quote", version="2.0.0", pod="quote-abc")
+    fallback = Identity.from_env(Env({}), "quote", "dev")
+    assert (fallback.version, fallback.pod) == ("dev", socket.gethostname())
