@@ -12,6 +12,7 @@ import argparse
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import yaml
@@ -41,30 +42,27 @@ def image_exists(name: str = NODE_IMAGE) -> bool:
     return _docker("image", "inspect", name).returncode == 0
 
 
-def build_node_image(force: bool = False) -> str:
-    """Return the node image name, importing it from the rootfs tarball if missing."""
+def import_image(image: str, make_tarball: Callable[[], Path], changes: Sequence[str], force: bool = False) -> str:
+    """Return `image`, `docker import`ing it from make_tarball() when missing (or forced)."""
     problem = docker_problem()
     if problem:
         raise RootfsError(problem)
-    if image_exists() and not force:
-        print(f"node image present: {NODE_IMAGE}", file=sys.stderr)
-        return NODE_IMAGE
-    tarball = build_rootfs_tarball(NODE_SUITE)
-    cmd = [
-        "docker",
-        "import",
-        # systemd and Ansible's virtualization facts read this to know they run in a container.
-        "--change",
-        "ENV container=docker",
-        "--change",
-        'CMD ["/lib/systemd/systemd"]',
-        str(tarball),
-        NODE_IMAGE,
-    ]
+    if image_exists(image) and not force:
+        print(f"image present: {image}", file=sys.stderr)
+        return image
+    tarball = make_tarball()
+    cmd = ["docker", "import", *(arg for change in changes for arg in ("--change", change)), str(tarball), image]
     print("+", " ".join(cmd), file=sys.stderr, flush=True)
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    print(f"node image built: {NODE_IMAGE}", file=sys.stderr)
-    return NODE_IMAGE
+    print(f"image built: {image}", file=sys.stderr)
+    return image
+
+
+def build_node_image(force: bool = False) -> str:
+    """Return the node image name, importing it from the rootfs tarball if missing."""
+    # systemd and Ansible's virtualization facts read `container` to know they run in one.
+    changes = ["ENV container=docker", 'CMD ["/lib/systemd/systemd"]']
+    return import_image(NODE_IMAGE, lambda: build_rootfs_tarball(NODE_SUITE), changes, force)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-from images.node import docker_problem, image_exists
-from images.rootfs import RootfsError, build_rootfs_tarball, run_build
+from images.node import import_image
+from images.rootfs import build_rootfs_tarball, run_build
 
 SUITE = "bookworm"
 IMAGE = "k3s-lab/python-base:3.11-bookworm"
@@ -41,18 +40,8 @@ def build_tarball(force: bool = False) -> Path:
 
 
 def build_image(force: bool = False) -> str:
-    problem = docker_problem()
-    if problem:
-        raise RootfsError(problem)
-    if image_exists(IMAGE) and not force:
-        print(f"python base image present: {IMAGE}", file=sys.stderr)
-        return IMAGE
-    tarball = build_tarball(force)
-    cmd = ["docker", "import", "--change", "ENV LANG=C.UTF-8", "--change", 'CMD ["python3"]', str(tarball), IMAGE]
-    print("+", " ".join(cmd), file=sys.stderr, flush=True)
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    print(f"python base image built: {IMAGE}", file=sys.stderr)
-    return IMAGE
+    changes = ["ENV LANG=C.UTF-8", 'CMD ["python3"]']
+    return import_image(IMAGE, lambda: build_tarball(force), changes, force)
 
 
 def main(argv: list[str] | None = None) -> int:
