@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_run import ROLES, dump, local_host, run_playbook
+from ansible_run import dump, local_host, run_playbook
 
 VERSION = "v1.33.5+k3s1"
 TOKEN = "test-token-from-vault"

@@ -1,13 +1,7 @@
-"""The `vm` marker: real libvirt VMs, slow (minutes under TCG), so opt-in.
+"""The `vm` marker (registered in pyproject.toml): real libvirt VMs, slow (minutes under TCG), so opt-in.
 
 Deselected unless asked for: pytest -m vm tests/vagrant
 """
-
-import pytest
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "vm: boots real Vagrant/libvirt VMs (slow); run with -m vm")
 
 
 def pytest_collection_modifyitems(config, items):
