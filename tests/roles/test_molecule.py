@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import pytest
+from images.kube_bundle import bundle_dir
 from images.node import NODE_IMAGE, docker_problem, image_exists
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,6 +66,8 @@ def test_molecule_scenario(molecule_file: Path, docker_ready: None, record_prope
     # molecule shells out to ansible-playbook and friends: use the ones next to this Python.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.update(NO_COLOR="1", PY_COLORS="0", ANSIBLE_NOCOLOR="1")  # plain text logs
+    # The offline Kubernetes bundle the kubeadm_node scenario installs (scripts/run-tests builds it).
+    env.setdefault("LAB_KUBE_BUNDLE_DIR", str(bundle_dir()))
     started = time.monotonic()
     result = subprocess.run(
         ["molecule", "--base-config", str(BASE_CONFIG), "test", "--scenario-name", scenario],
