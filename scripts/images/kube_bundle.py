@@ -4,7 +4,8 @@ For hosts that cannot download the k3s release (and on which the k3s module itse
 not served): upstream Kubernetes, at the k3s pin's upstream release, as one `hyperkube`
 binary (kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy,
 kubeadm and kubectl), kine as the datastore, and the images a kubeadm cluster runs
-(pause, the control plane, CoreDNS) plus busybox for test pods, in one docker-archive.
+(pause, the control plane, CoreDNS), the add-ons k3s also bundles that the proxy serves
+(local-path-provisioner, metrics-server) and busybox, in one docker-archive.
 
 The bundle directory is keyed by the inputs (pins, Go module files, Go version, this
 builder), under the lab cache dir: a rebuild with nothing changed returns at once, and a
@@ -157,7 +158,7 @@ def _debian_binaries(packages: list[str], work: Path) -> Path:
     return root
 
 
-def _images(cfg: dict, version: str, hyperkube: Path, coredns: Path, debian: Path) -> list[Image]:
+def _images(cfg: dict, version: str, hyperkube: Path, programs: dict[str, Path], debian: Path) -> list[Image]:
     images = cfg["images"]
     bin_dir = "/usr/local/bin"
     control_plane = Layer(
@@ -167,7 +168,6 @@ def _images(cfg: dict, version: str, hyperkube: Path, coredns: Path, debian: Pat
     )
     busybox = debian / "bin" / "busybox"
     applets = subprocess.run([str(busybox), "--list"], capture_output=True, text=True, check=True).stdout.split()
-    coredns_version = cfg["go_programs"]["coredns"]["version"]
     return [
         # catatonit's pause mode does what the pause program does: hold the namespaces, reap.
         Image([images["pause"]], [Layer({"/pause": debian / "usr" / "bin" / "catatonit"})], entrypoint=["/pause", "-P"]),
@@ -175,10 +175,14 @@ def _images(cfg: dict, version: str, hyperkube: Path, coredns: Path, debian: Pat
             Image([f"registry.k8s.io/{name}:{version}"], [control_plane], entrypoint=[f"{bin_dir}/{name}"])
             for name in CONTROL_PLANE_IMAGES
         ),
-        Image(
-            [f"{images['coredns_repository']}/coredns:{coredns_version}"],
-            [Layer({"/coredns": coredns}, directories=["/tmp"])],
-            entrypoint=["/coredns"],
+        *(
+            Image(
+                [f"{spec['image']}:{spec['version']}"],
+                [Layer({spec["path"]: programs[name]}, directories=["/tmp"])],
+                entrypoint=[spec["path"]],
+            )
+            for name, spec in cfg["go_programs"].items()
+            if "image" in spec
         ),
         Image(
             [images["busybox"]],
@@ -213,7 +217,7 @@ def build_bundle(force: bool = False) -> Path:
         programs = {name: _go_install(name, spec, work / "bin") for name, spec in cfg["go_programs"].items()}
         shutil.copy2(programs["kine"], out / "kine")
         debian = _debian_binaries(cfg["debian_packages"], work)
-        images = _images(cfg, version, out / "hyperkube", programs["coredns"], debian)
+        images = _images(cfg, version, out / "hyperkube", programs, debian)
         write_docker_archive(images, out / "images.tar")
         manifest = {
             "kubernetes_version": version,

@@ -88,3 +88,76 @@ def test_a_service_reaches_its_pod(host, bundle):
     finally:
         host.run(f"{KUBECTL} delete pod,service web --wait=false")
     assert "served-by-pod" in log
+
+
+def test_a_local_path_claim_binds_and_keeps_data(host, bundle):
+    busybox = next(image for image in bundle["images"] if "/busybox:" in image)
+    host.run(f"{KUBECTL} delete pod claim-user --ignore-not-found --wait=true")
+    host.run(f"{KUBECTL} delete pvc lab-claim --ignore-not-found --wait=true")
+    claim = {
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "lab-claim"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "64Mi"}}},
+    }
+    pod = {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "claim-user"},
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [{
+                "name": "writer", "image": busybox, "imagePullPolicy": "Never",
+                "command": ["sh", "-c", "echo kept > /data/file && cat /data/file"],
+                "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+            }],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "lab-claim"}}],
+        },
+    }
+    for document in (claim, pod):
+        host.check_output(f"echo '{json.dumps(document)}' | {KUBECTL} apply -f -")
+    try:
+        kubectl(host, "wait --for=jsonpath='{.status.phase}'=Succeeded pod/claim-user --timeout=120s")
+        assert kubectl(host, "get pvc lab-claim -o jsonpath='{.status.phase}'") == "Bound"
+        assert kubectl(host, "get pvc lab-claim -o jsonpath='{.spec.storageClassName}'") == "local-path"
+        assert kubectl(host, "logs claim-user") == "kept"
+        volume = kubectl(host, "get pvc lab-claim -o jsonpath='{.spec.volumeName}'")
+        path = kubectl(host, f"get pv {volume} -o jsonpath='{{.spec.hostPath.path}}'")
+        assert host.file(f"{path}/file").content_string.strip() == "kept"
+    finally:
+        host.run(f"{KUBECTL} delete pod claim-user --wait=true")
+        host.run(f"{KUBECTL} delete pvc lab-claim --wait=false")
+
+
+def test_kubectl_top_reports_the_node(host):
+    """metrics-server scrapes the kubelet; the first figures take up to a couple of minutes."""
+    deadline = time.monotonic() + 180
+    result = None
+    while time.monotonic() < deadline:
+        result = host.run(f"{KUBECTL} top nodes --no-headers")
+        if result.rc == 0 and result.stdout.strip():
+            break
+        time.sleep(5)
+    assert result.rc == 0, result.stderr
+    name, cpu, _, memory, _ = result.stdout.split()
+    assert name == host.check_output("hostname")
+    assert cpu.endswith("m") and int(cpu[:-1]) > 0
+    assert memory.endswith("Mi") and int(memory[:-2]) > 0
+
+
+def test_secrets_are_encrypted_at_rest(host):
+    """The value is readable through the API, and only ciphertext is in kine's database."""
+    value = "lab-" + host.check_output("head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \\n'")
+    host.run(f"{KUBECTL} delete secret at-rest --ignore-not-found")
+    kubectl(host, f"create secret generic at-rest --from-literal=value={value}")
+    try:
+        decoded = kubectl(host, "get secret at-rest -o jsonpath='{.data.value}' | base64 -d")
+        assert decoded == value
+        host.check_output("sync")
+        stored = "cat /var/lib/kine/state.db /var/lib/kine/state.db-wal 2>/dev/null"
+        assert host.run(f"{stored} | grep -a -q 'k8s:enc:aescbc:v1:lab-key-1'").rc == 0
+        assert host.run(f"{stored} | grep -a -q {value}").rc == 1
+    finally:
+        host.run(f"{KUBECTL} delete secret at-rest")
+
+
+def test_encryption_key_is_private(host):
+    key = host.file("/etc/kubernetes/encryption/key")
+    assert key.mode == 0o600 and key.user == "root"
+    assert host.file("/etc/kubernetes/encryption/config.yaml").mode == 0o600
