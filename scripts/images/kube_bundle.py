@@ -20,7 +20,6 @@ CLI: python -m images.kube_bundle [--force]   (prints the bundle directory)
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import resource
@@ -34,7 +33,7 @@ from pathlib import Path
 import yaml
 
 from images.archive import Image, Layer, write_docker_archive
-from images.rootfs import RootfsError, cache_dir, run_build
+from images.rootfs import RootfsError, cache_dir, run_force_cli
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -246,10 +245,7 @@ def build_bundle(force: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--force", action="store_true", help="rebuild even if cached")
-    args = parser.parse_args(argv)
-    return run_build(lambda: build_bundle(force=args.force))
+    return run_force_cli(__doc__, build_bundle, argv)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,12 @@ certificate authorities as pip on the host (needed behind a TLS-inspecting proxy
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 from pathlib import Path
 
 from images.node import import_image
-from images.rootfs import build_rootfs_tarball, run_build
+from images.rootfs import build_rootfs_tarball, run_force_cli
 
 SUITE = "bookworm"
 IMAGE = "k3s-lab/python-base:3.11-bookworm"
@@ -45,10 +44,7 @@ def build_image(force: bool = False) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--force", action="store_true", help="rebuild even if present")
-    args = parser.parse_args(argv)
-    return run_build(lambda: build_image(force=args.force))
+    return run_force_cli(__doc__, build_image, argv)
 
 
 if __name__ == "__main__":

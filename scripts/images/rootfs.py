@@ -171,6 +171,14 @@ def run_build(build: Callable[[], object]) -> int:
     return 0
 
 
+def run_force_cli(doc: str, build: Callable[[bool], object], argv: list[str] | None) -> int:
+    """The whole command line of a builder whose one option is --force."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="rebuild even if already built")
+    args = parser.parse_args(argv)
+    return run_build(lambda: build(args.force))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", default=DEFAULT_SUITE, help="Debian suite (default: %(default)s)")
