@@ -94,8 +94,8 @@ def _run(cmd: list[str], **kwargs) -> None:
     subprocess.run(cmd, check=True, **kwargs)
 
 
-def _kubernetes_module(version: str) -> tuple[Path, str]:
-    """The k8s.io/kubernetes module hyperkube builds from, and the Go release it asks for.
+def _release_toolchain(version: str) -> str:
+    """The Go release that the k8s.io/kubernetes module hyperkube builds from asks for.
 
     The module's own .go-version names the Go its release was built and tested with;
     the go command fetches that toolchain through the module proxy (GOTOOLCHAIN).
@@ -111,12 +111,11 @@ def _kubernetes_module(version: str) -> tuple[Path, str]:
             f"{HYPERKUBE_MODULE}/go.mod requires k8s.io/kubernetes {listed[0]}, but the k3s pin asks for "
             f"{version}: update the require line and every staging replace to v0{version[2:]} (go mod tidy)"
         )
-    module_dir = Path(listed[1])
-    return module_dir, "go" + (module_dir / ".go-version").read_text().strip()
+    return "go" + (Path(listed[1]) / ".go-version").read_text().strip()
 
 
 def _build_hyperkube(version: str, out: Path) -> None:
-    _, toolchain = _kubernetes_module(version)
+    toolchain = _release_toolchain(version)
     major, minor = version.lstrip("v").split(".")[:2]
     component = "k8s.io/component-base/version"
     ldflags = [

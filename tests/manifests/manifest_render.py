@@ -15,11 +15,11 @@ import jinja2
 import kubernetes_validate
 import pytest
 import yaml
+from images.kube_bundle import kubernetes_version
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFESTS = REPO / "manifests"
 FIXTURES = Path(__file__).parent / "fixtures"
-K3S_PIN_FILE = REPO / "playbooks" / "group_vars" / "all" / "k3s.yml"
 
 # Lab overlays: the aggregate and each namespace's slice the roles apply.
 LAB = sorted(
@@ -57,8 +57,7 @@ def load_fixture(path: Path) -> list[dict]:
 
 def pinned_k3s_version() -> str:
     """The Kubernetes version of the ONE k3s pin, e.g. 'v1.33.4+k3s1' -> '1.33.4'."""
-    pin = yaml.safe_load(K3S_PIN_FILE.read_text())["k3s_version"]
-    return pin.lstrip("v").split("+", 1)[0]
+    return kubernetes_version().lstrip("v")
 
 
 def strict_errors(objects: tuple[dict, ...], version: str) -> list[str]:
