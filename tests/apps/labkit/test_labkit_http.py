@@ -1,8 +1,10 @@
+import gc
 import re
 from http import HTTPStatus
 
 import pytest
 
+from fastapi.testclient import TestClient
 from labkit_demo_app import IDENTITY
 
 # The phrase depends on the Python version (RFC 9110 renamed both).
@@ -110,3 +112,15 @@ def test_metrics_use_route_templates_and_count_statuses(client):
     assert 'route="/items/1"' not in text
     assert 'http_requests_total{method="GET",route="<unmatched>",status="404"}' in text
     assert 'app_info{pod="demo-pod-1",service="demo",version="1.2.3"} 1.0' in text
+
+
+def test_objects_alive_at_startup_are_frozen_out_of_the_collector(app):
+    """A full collection would otherwise walk the whole startup heap mid-request (the
+    quote benchmark's p99 at peak)."""
+    gc.unfreeze()
+    try:
+        assert gc.get_freeze_count() == 0
+        with TestClient(app):
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
