@@ -281,8 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
 
+    # --sudo: the node checks read root-only state; VM and cloud inventories log in as a plain user.
     run_pytest("tests/nodes", out / "nodes.xml",
-               ["--hosts=ansible://k3s_cluster", f"--ansible-inventory={args.inventory}"])
+               ["--hosts=ansible://k3s_cluster", f"--ansible-inventory={args.inventory}", "--sudo"])
     run_pytest("tests/cluster", out / "cluster.xml", [])
 
     chaos_dir, diagram_png = out / "chaos", None

@@ -1,6 +1,9 @@
 """testinfra checks of provisioned nodes, over the inventory with the ansible backend:
 
-    pytest tests/nodes --hosts='ansible://k3s_cluster' --ansible-inventory=inventory/vagrant
+    pytest tests/nodes --hosts='ansible://k3s_cluster' --ansible-inventory=inventory/vagrant --sudo
+
+--sudo because the checks read root-only state (k3s, nft, swap) and a VM or cloud
+inventory connects as a plain user; a run as anyone else stops with that advice.
 
 Without --hosts (the normal test run) every check skips instead of probing this machine;
 a host that does not answer skips with the reason."""
@@ -44,6 +47,9 @@ def node(request, host):
         detail = stderr.strip().splitlines()[-1] if stderr.strip() else str(exc).splitlines()[0]
         _unreachable[host.backend.host] = f"{host.backend.host} unreachable or not provisioned: {detail[:200]}"
         pytest.skip(_unreachable[host.backend.host])
+    if host.check_output("id -u") != "0":
+        pytest.fail(f"{host.backend.host}: the node checks read root-only state (k3s, nft, swap) "
+                    f"but run as {host.check_output('id -un')}: add --sudo")
     groups = variables.get("group_names", [])
     if "k3s_servers" not in groups and "k3s_agents" not in groups:
         pytest.skip(f"{variables['inventory_hostname']} is in neither k3s_servers nor k3s_agents")
@@ -62,7 +68,8 @@ class Node:
         name = self.vars["groups"]["k3s_servers"][0]
         if name == self.name:
             return self.host
-        return testinfra.get_host(f"ansible://{name}", ansible_inventory=request.config.getoption("ansible_inventory"))
+        return testinfra.get_host(f"ansible://{name}", ansible_inventory=request.config.getoption("ansible_inventory"),
+                                  sudo=request.config.getoption("sudo"))
 
     def kube_node(self, request) -> dict:
         hostname = self.host.check_output("hostname")
