@@ -1,49 +1,18 @@
 """After converge: a real single-node Kubernetes cluster runs from the offline bundle."""
 
 import json
-import os
 import time
-from pathlib import Path
 
 import pytest
-import yaml
-
-KUBECTL = "kubectl --kubeconfig=/etc/kubernetes/admin.conf"
 
 
-@pytest.fixture(scope="module")
-def bundle():
-    return yaml.safe_load((Path(os.environ["LAB_KUBE_BUNDLE_DIR"]) / "bundle.yml").read_text())
-
-
-def kubectl(host, args: str) -> str:
-    return host.check_output(f"{KUBECTL} {args}")
-
-
-def run_pod(host, name: str, image: str, command: str, timeout: int = 120) -> str:
-    """Run a pod to completion; return its log. Fails on anything but Succeeded."""
-    host.run(f"{KUBECTL} delete pod {name} --ignore-not-found --wait=true")
-    kubectl(host, f"run {name} --image={image} --image-pull-policy=Never --restart=Never -- {command}")
-    deadline = time.monotonic() + timeout
-    phase = ""
-    while time.monotonic() < deadline:
-        phase = kubectl(host, f"get pod {name} -o jsonpath='{{.status.phase}}'")
-        if phase in ("Succeeded", "Failed"):
-            break
-        time.sleep(2)
-    log = host.run(f"{KUBECTL} logs {name}").stdout
-    kubectl(host, f"delete pod {name} --wait=false")
-    assert phase == "Succeeded", f"pod {name} ended {phase or 'not at all'}; log:\n{log}"
-    return log
-
-
-def test_node_is_ready_at_the_bundle_version(host, bundle):
-    node = json.loads(kubectl(host, "get nodes -o json"))["items"]
+def test_node_is_ready_at_the_bundle_version(kube, bundle):
+    node = json.loads(kube("get nodes -o json"))["items"]
     assert len(node) == 1
     conditions = {c["type"]: c["status"] for c in node[0]["status"]["conditions"]}
     assert conditions["Ready"] == "True"
     assert node[0]["status"]["nodeInfo"]["kubeletVersion"] == bundle["kubernetes_version"]
-    server = json.loads(kubectl(host, "version -o json"))["serverVersion"]
+    server = json.loads(kube("version -o json"))["serverVersion"]
     assert server["gitVersion"] == bundle["kubernetes_version"]
 
 
@@ -57,48 +26,43 @@ def test_node_services_run(host, unit):
     "selector",
     ["component=kube-apiserver", "component=kube-controller-manager", "component=kube-scheduler", "k8s-app=kube-dns"],
 )
-def test_system_pods_run(host, selector):
-    phases = kubectl(host, f"get pods -n kube-system -l {selector} -o jsonpath='{{.items[*].status.phase}}'").split()
+def test_system_pods_run(kube, selector):
+    phases = kube(f"get pods -n kube-system -l {selector} -o jsonpath='{{.items[*].status.phase}}'").split()
     assert phases and set(phases) == {"Running"}, phases
 
 
-def test_a_pod_from_the_bundle_runs(host, bundle):
-    busybox = next(image for image in bundle["images"] if "/busybox:" in image)
-    assert "hello from the bundle" in run_pod(host, "bundle-hello", busybox, "echo hello from the bundle")
+def test_a_pod_from_the_bundle_runs(kube, busybox):
+    assert "hello from the bundle" in kube.run_pod("bundle-hello", busybox, "echo hello from the bundle")
 
 
-def test_coredns_resolves_a_service_name(host, bundle):
-    busybox = next(image for image in bundle["images"] if "/busybox:" in image)
-    cluster_ip = kubectl(host, "get service kubernetes -o jsonpath='{.spec.clusterIP}'")
-    log = run_pod(host, "dns-check", busybox, "nslookup kubernetes.default.svc.cluster.local")
+def test_coredns_resolves_a_service_name(kube, busybox):
+    cluster_ip = kube("get service kubernetes -o jsonpath='{.spec.clusterIP}'")
+    log = kube.run_pod("dns-check", busybox, "nslookup kubernetes.default.svc.cluster.local")
     assert cluster_ip in log
 
 
-def test_a_service_reaches_its_pod(host, bundle):
-    busybox = next(image for image in bundle["images"] if "/busybox:" in image)
-    host.run(f"{KUBECTL} delete pod,service web --ignore-not-found --wait=true")
-    kubectl(
-        host,
+def test_a_service_reaches_its_pod(kube, busybox):
+    kube.run("delete pod,service web --ignore-not-found --wait=true")
+    kube(
         f"run web --image={busybox} --image-pull-policy=Never --port=8080 --expose "
-        "-- sh -c 'mkdir -p /www && echo served-by-pod > /www/index.html && httpd -f -p 8080 -h /www'",
+        "-- sh -c 'mkdir -p /www && echo served-by-pod > /www/index.html && httpd -f -p 8080 -h /www'"
     )
-    kubectl(host, "wait --for=condition=Ready pod/web --timeout=120s")
+    kube("wait --for=condition=Ready pod/web --timeout=120s")
     try:
-        log = run_pod(host, "web-client", busybox, "wget -q -O - http://web.default.svc.cluster.local:8080/")
+        log = kube.run_pod("web-client", busybox, "wget -q -O - http://web.default.svc.cluster.local:8080/")
     finally:
-        host.run(f"{KUBECTL} delete pod,service web --wait=false")
+        kube.run("delete pod,service web --wait=false")
     assert "served-by-pod" in log
 
 
-def test_a_local_path_claim_binds_and_keeps_data(host, bundle):
-    busybox = next(image for image in bundle["images"] if "/busybox:" in image)
-    host.run(f"{KUBECTL} delete pod claim-user --ignore-not-found --wait=true")
-    host.run(f"{KUBECTL} delete pvc lab-claim --ignore-not-found --wait=true")
-    claim = {
+def test_a_local_path_claim_binds_and_keeps_data(host, kube, busybox):
+    kube.run("delete pod claim-user --ignore-not-found --wait=true")
+    kube.run("delete pvc lab-claim --ignore-not-found --wait=true")
+    kube.apply({
         "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "lab-claim"},
         "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "64Mi"}}},
-    }
-    pod = {
+    })
+    kube.apply({
         "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "claim-user"},
         "spec": {
             "restartPolicy": "Never",
@@ -109,28 +73,26 @@ def test_a_local_path_claim_binds_and_keeps_data(host, bundle):
             }],
             "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "lab-claim"}}],
         },
-    }
-    for document in (claim, pod):
-        host.check_output(f"echo '{json.dumps(document)}' | {KUBECTL} apply -f -")
+    })
     try:
-        kubectl(host, "wait --for=jsonpath='{.status.phase}'=Succeeded pod/claim-user --timeout=120s")
-        assert kubectl(host, "get pvc lab-claim -o jsonpath='{.status.phase}'") == "Bound"
-        assert kubectl(host, "get pvc lab-claim -o jsonpath='{.spec.storageClassName}'") == "local-path"
-        assert kubectl(host, "logs claim-user") == "kept"
-        volume = kubectl(host, "get pvc lab-claim -o jsonpath='{.spec.volumeName}'")
-        path = kubectl(host, f"get pv {volume} -o jsonpath='{{.spec.hostPath.path}}'")
+        kube("wait --for=jsonpath='{.status.phase}'=Succeeded pod/claim-user --timeout=120s")
+        assert kube("get pvc lab-claim -o jsonpath='{.status.phase}'") == "Bound"
+        assert kube("get pvc lab-claim -o jsonpath='{.spec.storageClassName}'") == "local-path"
+        assert kube("logs claim-user") == "kept"
+        volume = kube("get pvc lab-claim -o jsonpath='{.spec.volumeName}'")
+        path = kube(f"get pv {volume} -o jsonpath='{{.spec.hostPath.path}}'")
         assert host.file(f"{path}/file").content_string.strip() == "kept"
     finally:
-        host.run(f"{KUBECTL} delete pod claim-user --wait=true")
-        host.run(f"{KUBECTL} delete pvc lab-claim --wait=false")
+        kube.run("delete pod claim-user --wait=true")
+        kube.run("delete pvc lab-claim --wait=false")
 
 
-def test_kubectl_top_reports_the_node(host):
+def test_kubectl_top_reports_the_node(host, kube):
     """metrics-server scrapes the kubelet; the first figures take up to a couple of minutes."""
     deadline = time.monotonic() + 180
     result = None
     while time.monotonic() < deadline:
-        result = host.run(f"{KUBECTL} top nodes --no-headers")
+        result = kube.run("top nodes --no-headers")
         if result.rc == 0 and result.stdout.strip():
             break
         time.sleep(5)
@@ -141,23 +103,24 @@ def test_kubectl_top_reports_the_node(host):
     assert memory.endswith("Mi") and int(memory[:-2]) > 0
 
 
-def test_secrets_are_encrypted_at_rest(host):
+def test_secrets_are_encrypted_at_rest(host, kube):
     """The value is readable through the API, and only ciphertext is in kine's database."""
     value = "lab-" + host.check_output("head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \\n'")
-    host.run(f"{KUBECTL} delete secret at-rest --ignore-not-found")
-    kubectl(host, f"create secret generic at-rest --from-literal=value={value}")
+    kube.run("delete secret at-rest --ignore-not-found")
+    kube(f"create secret generic at-rest --from-literal=value={value}")
     try:
-        decoded = kubectl(host, "get secret at-rest -o jsonpath='{.data.value}' | base64 -d")
+        decoded = kube("get secret at-rest -o jsonpath='{.data.value}' | base64 -d")
         assert decoded == value
         host.check_output("sync")
         stored = "cat /var/lib/kine/state.db /var/lib/kine/state.db-wal 2>/dev/null"
         assert host.run(f"{stored} | grep -a -q 'k8s:enc:aescbc:v1:lab-key-1'").rc == 0
         assert host.run(f"{stored} | grep -a -q {value}").rc == 1
     finally:
-        host.run(f"{KUBECTL} delete secret at-rest")
+        kube.run("delete secret at-rest")
 
 
 def test_encryption_key_is_private(host):
     key = host.file("/etc/kubernetes/encryption/key")
     assert key.mode == 0o600 and key.user == "root"
     assert host.file("/etc/kubernetes/encryption/config.yaml").mode == 0o600
+
