@@ -124,3 +124,10 @@ def test_encryption_key_is_private(host):
     assert key.mode == 0o600 and key.user == "root"
     assert host.file("/etc/kubernetes/encryption/config.yaml").mode == 0o600
 
+
+def test_a_service_address_without_a_rule_is_refused_not_routed_out(host):
+    """Before kube-proxy writes a new Service's rule, its address must fail fast on the
+    node rather than leave it (the API server once kept a connection to whatever answered)."""
+    unused = "10.43.255.254"  # in the role's default service network, never allocated here
+    result = host.run(f"timeout 10 python3 -c \"import socket; socket.create_connection(('{unused}', 443), timeout=5)\"")
+    assert result.rc == 1 and "ConnectionRefusedError" in result.stderr, result.stderr
