@@ -9,7 +9,8 @@ In one run, against a throwaway local PostgreSQL server:
      that a change in the host's load touches both; the best round of each counts.
      Each gets its CPU per request, a figure that does not depend on the host's load;
   3. the query path alone: QuoteStore.random() over the app's own pool (labkit.pg),
-     called one after another in this process with no HTTP around it. Its CPU per call
+     called in this process by as many concurrent callers as the app has connections,
+     with no HTTP around it. Its CPU per call
      bounds the ratio from above: at best the app is the floor plus its one query, so
      app/floor <= floor CPU / (floor CPU + query CPU);
   4. context: the app's p50/p99 at half its peak rate from an open-loop generator
@@ -244,7 +245,6 @@ def main() -> int:
             body = app.wait_for(PATH).text
             floor_env = {"BENCH_FLOOR_BODY": body}
             with AppProcess("floor_app:app", floor_env, extra_args=("--app-dir", str(BENCH_DIR), *uvicorn_args)) as floor:
-                floor.wait_for(PATH)
                 assert floor.wait_for(PATH).content == body.encode(), "the floor must send the app's bytes"
                 for process in (floor, app):  # warm-up: pool full, statements prepared
                     run_wrk(process.base_url + PATH, args.connections, 2, args.threads)
