@@ -2,8 +2,8 @@
 """The build matrix of .github/workflows/images.yml, read from the lab's own image list.
 
 CI builds exactly the images roles/app_images builds: one matrix entry per entry of
-`app_images_list` in roles/app_images/defaults/main.yml (name, version, dockerfile,
-build args). Each image is tagged `<version>-<git sha>`: quote 1.0.0 and 2.0.0 come
+`lab_images` in the lab catalogue, playbooks/group_vars/all/lab.yml (name, version,
+dockerfile, build args). Each image is tagged `<version>-<git sha>`: quote 1.0.0 and 2.0.0 come
 from the same commit, so the SHA alone would give both releases one tag.
 
 The pins handed to deploy.yml (`kustomize edit set image` arguments) move each app's
@@ -11,8 +11,8 @@ short name, `k3s-lab/<name>`, to its newest version's build. The blue-green colo
 name the quote image in full (docker.io/k3s-lab/quote), so these pins leave them on
 their releases (tests/manifests/test_image_pins.py).
 
-In the workflow (OWNER, SHA and GITHUB_OUTPUT set):  python scripts/images/ci_matrix.py
-By hand, printing the outputs:  OWNER=acme SHA=$(git rev-parse HEAD) python scripts/images/ci_matrix.py
+In the workflow (OWNER, SHA and GITHUB_OUTPUT set):  python -m images.ci_matrix
+By hand, printing the outputs:  OWNER=acme SHA=$(git rev-parse HEAD) python -m images.ci_matrix
 """
 
 from __future__ import annotations
@@ -23,28 +23,11 @@ import os
 import sys
 from pathlib import Path
 
-import yaml
-
-REPO = Path(__file__).resolve().parents[2]
-DEFAULTS = REPO / "roles/app_images/defaults/main.yml"
-FIELDS = ("name", "version", "dockerfile", "build_args")
+from labtool import catalogue
 
 
 class ListError(Exception):
-    """The image list or the environment cannot give a matrix: the message says what to fix."""
-
-
-def load_images(defaults: Path = DEFAULTS) -> list[dict]:
-    try:
-        images = yaml.safe_load(defaults.read_text())["app_images_list"]
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise ListError(f"cannot read app_images_list from {defaults}: {exc!r}") from exc
-    for number, image in enumerate(images, 1):
-        missing = [f for f in FIELDS if f not in image]
-        if missing:
-            raise ListError(f"{defaults}: app_images_list entry {number} ({image.get('name', '?')}) "
-                            f"has no {', '.join(missing)}")
-    return images
+    """The environment cannot give a matrix: the message says what to fix."""
 
 
 def build_matrix(images: list[dict], sha: str) -> list[dict]:
@@ -71,11 +54,11 @@ def _version(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-def outputs(defaults: Path, owner: str, sha: str) -> str:
+def outputs(path: Path, owner: str, sha: str) -> str:
     """The step outputs in GITHUB_OUTPUT syntax: images (JSON), registry, pins (multi-line)."""
     if not owner or not sha:
         raise ListError("set OWNER (the repository owner) and SHA (the commit the images are built from)")
-    matrix = build_matrix(load_images(defaults), sha)
+    matrix = build_matrix(catalogue.images(path), sha)
     registry = registry_for(owner)
     return (f"images={json.dumps(matrix)}\n"
             f"registry={registry}\n"
@@ -84,11 +67,11 @@ def outputs(defaults: Path, owner: str, sha: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--defaults", type=Path, default=DEFAULTS, help="the role defaults holding app_images_list")
+    parser.add_argument("--catalogue", type=Path, default=catalogue.CATALOGUE, help="the lab catalogue holding lab_images")
     args = parser.parse_args(argv)
     try:
-        text = outputs(args.defaults, os.environ.get("OWNER", ""), os.environ.get("SHA", ""))
-    except ListError as exc:
+        text = outputs(args.catalogue, os.environ.get("OWNER", ""), os.environ.get("SHA", ""))
+    except (ListError, catalogue.CatalogueError) as exc:
         print(f"ci_matrix: {exc}", file=sys.stderr)
         return 2
     if "GITHUB_OUTPUT" in os.environ:

@@ -1,13 +1,16 @@
 """Every name the live checks (tests/cluster) and the chaos experiments look up on
 the cluster: namespaces, workloads, Services, Ingresses, Secrets, labels, ports and
-HTTP routes. They live here once; tests/labtool/test_lab_names.py checks each one
-against the rendered lab overlay, roles/workload_secrets and the apps' routes, so a
-rename breaks a test on any machine instead of a live run on the lab.
+HTTP routes. They live here once, or come from the lab catalogue (labtool.catalogue);
+tests/labtool/test_lab_names.py checks each one against the rendered lab overlay, the
+catalogue and the apps' routes, so a rename breaks a test on any machine instead of a
+live run on the lab.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from labtool import catalogue
 
 NAME_LABEL = "app.kubernetes.io/name"
 # Every lab namespace carries it (labtool.diagram lists the lab's namespaces by it).
@@ -15,7 +18,7 @@ LAB_LABEL = "app.kubernetes.io/part-of=k3s-lab"
 # Every lab app listens here inside its container (apps/README.md).
 APP_PORT = 8000
 # Present on every node (imported by roles/app_images), runs Python: the probe pods' image.
-PROBE_IMAGE = "k3s-lab/quote:1.0.0"
+PROBE_IMAGE = "k3s-lab/{name}:{version}".format(**catalogue.images()[0])
 # k3s's bundled Traefik: outside the lab's namespaces, but it carries every request.
 INGRESS_CONTROLLER_NAMESPACE = "kube-system"
 INGRESS_CONTROLLER_APP = "traefik"
@@ -51,7 +54,7 @@ QUOTE_REQUIRED_ENV = "POSTGRES_HOST"
 # container as ADMIN_TOKEN.
 ADMIN_SECRET, ADMIN_TOKEN_KEY = "quote-admin", "ADMIN_TOKEN"
 
-DB_NS = "quote-db"
+DB_NS = catalogue.database()["namespace"]
 POSTGRES_APP = "postgres"  # StatefulSet, Service and pod label
 POSTGRES_SELECTOR = selector(POSTGRES_APP)
 POSTGRES_PORT = 5432

@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from labtool import chaos, lab_names
+from labtool import catalogue, chaos, lab_names
 from labtool.lab_names import Ref, Route
 from labtool.report import EXERCISES
 
@@ -26,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "manifests"))
 from manifest_policies import pod_templates  # noqa: E402
 from manifest_render import LAB, REPO, render  # noqa: E402
 
-SECRETS = yaml.safe_load((REPO / "roles/workload_secrets/defaults/main.yml").read_text())["workload_secrets_list"]
-BUILT_IMAGES = yaml.safe_load((REPO / "roles/app_images/defaults/main.yml").read_text())["app_images_list"]
+SECRETS = catalogue.secrets()
+BUILT_IMAGES = catalogue.images()
 HTTP_METHODS = {"get", "post", "put", "delete", "patch"}
 
 

@@ -16,6 +16,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from images.kube_bundle import kubernetes_version
+from labtool import catalogue
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFESTS = REPO / "manifests"
@@ -75,9 +76,9 @@ def strict_errors(objects: tuple[dict, ...], version: str) -> list[str]:
 
 def app_databases_job() -> dict:
     """The workload_secrets role's app-databases Job, rendered from its template with
-    the role's defaults (Ansible renders it the same way at run time)."""
+    the role's defaults and the lab catalogue (Ansible renders it the same way at run time)."""
     role = REPO / "roles" / "workload_secrets"
-    variables = yaml.safe_load((role / "defaults" / "main.yml").read_text())
+    variables = {**yaml.safe_load((role / "defaults" / "main.yml").read_text()), **catalogue.role_inputs()}
     # rstrip: as the file lookup reads it.
     variables["workload_secrets_db_script"] = (role / "files" / "app-databases.sh").read_text().rstrip()
     template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(

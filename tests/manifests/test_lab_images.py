@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 import tomllib
 
-import yaml
 
+from labtool import catalogue
 from manifest_policies import LAB_IMAGE_PREFIX, lab_image, pod_templates
 from manifest_render import REPO, render
 
-BUILT = yaml.safe_load((REPO / "roles/app_images/defaults/main.yml").read_text())["app_images_list"]
+BUILT = catalogue.images()
 # Apps with a release switch (APP_RELEASE): the image's major version is its release.
 RELEASED_APPS = {"quote"}
 
@@ -54,7 +54,7 @@ def copied_sources(image: dict) -> set[str]:
 def built(reference: str) -> dict:
     name, _, version = reference.removeprefix(LAB_IMAGE_PREFIX).partition(":")
     matches = [i for i in BUILT if i["name"] == name and i["version"] == version]
-    assert len(matches) == 1, f"{reference}: {len(matches)} entries in app_images_list"
+    assert len(matches) == 1, f"{reference}: {len(matches)} entries in the catalogue's lab_images"
     return matches[0]
 
 

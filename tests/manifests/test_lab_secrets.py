@@ -9,12 +9,12 @@ import shutil
 import subprocess
 
 import pytest
-import yaml
 
+from labtool import catalogue
 from manifest_policies import pod_templates
 from manifest_render import REPO, app_databases_job, render
 
-SECRETS = yaml.safe_load((REPO / "roles/workload_secrets/defaults/main.yml").read_text())["workload_secrets_list"]
+SECRETS = catalogue.secrets()
 
 
 def created() -> set[tuple[str, str, str]]:

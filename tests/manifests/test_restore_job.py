@@ -3,7 +3,9 @@ meet the same schema and policies, and match what the quote-db base provides."""
 
 from __future__ import annotations
 
+import jinja2
 import yaml
+from labtool import catalogue
 
 from manifest_policies import POLICIES, selector_matches
 from manifest_render import REPO, pinned_k3s_version, render, strict_errors
@@ -13,10 +15,13 @@ def restore_job() -> dict:
     play = yaml.safe_load((REPO / "playbooks/restore-db.yml").read_text())[0]
     task = next(t for t in play["tasks"] if t["name"] == "Run the restore Job")
     job = task["kubernetes.core.k8s"]["definition"]
-    # Jinja is resolved by Ansible at run time; fill in the play's own defaults.
+    # Jinja is resolved by Ansible at run time; fill in the play's own defaults, which
+    # read the lab catalogue (group variables), as Ansible does.
+    variables = {**catalogue.load(), **play["vars"], "restore_job": "postgres-restore-20250101000000"}
     text = yaml.safe_dump(job)
-    for name, value in {**play["vars"], "restore_job": "postgres-restore-20250101000000"}.items():
-        text = text.replace("{{ %s }}" % name, str(value))
+    strict = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    while "{{" in text:
+        text = strict.from_string(text).render(variables)
     return yaml.safe_load(text)
 
 

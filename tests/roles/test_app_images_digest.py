@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from ansible.errors import AnsibleLookupError
 from docker.utils.build import exclude_paths
+from labtool import catalogue
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "roles/app_images/lookup_plugins/context_digest.py"
@@ -20,7 +20,7 @@ context_digest = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(context_digest)
 digest = context_digest.digest
 
-IMAGES = yaml.safe_load((REPO / "roles/app_images/defaults/main.yml").read_text())["app_images_list"]
+IMAGES = catalogue.images()
 DOCKERFILE = "apps/Dockerfile"
 CONTEXT = ["pyproject.toml", "apps/labkit", "apps/quote"]
 

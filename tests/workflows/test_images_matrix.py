@@ -1,6 +1,6 @@
 """images.yml builds exactly what the lab builds: its matrix comes from running the
-workflow's own step (scripts/images/ci_matrix.py) on the real role defaults, one
-entry per app_images_list entry with that entry's Dockerfile and build args, tags
+workflow's own step (images.ci_matrix) on the real lab catalogue, one
+entry per lab_images entry with that entry's Dockerfile and build args, tags
 that tell quote 1.0.0 from 2.0.0, and pins deploy.yml can apply without moving the
 blue-green colours. The build job is checked to use every matrix field."""
 
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from labtool import catalogue
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = yaml.safe_load((REPO / ".github/workflows/images.yml").read_text())
-DEFAULTS = REPO / "roles/app_images/defaults/main.yml"
-LAB_IMAGES = yaml.safe_load(DEFAULTS.read_text())["app_images_list"]
+LAB_IMAGES = catalogue.images()
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
@@ -109,13 +109,14 @@ def test_the_build_job_uses_every_matrix_field() -> None:
 
 
 def test_an_incomplete_list_entry_is_named(tmp_path: Path) -> None:
-    broken = tmp_path / "main.yml"
-    images = [dict(i) for i in LAB_IMAGES]
-    del images[1]["dockerfile"]
-    broken.write_text(yaml.safe_dump({"app_images_list": images}))
-    result = run_list_step(tmp_path, "--defaults", str(broken))
+    broken = tmp_path / "lab.yml"
+    lab = dict(catalogue.load())
+    lab["lab_images"] = [dict(i) for i in LAB_IMAGES]
+    del lab["lab_images"][1]["dockerfile"]
+    broken.write_text(yaml.safe_dump(lab))
+    result = run_list_step(tmp_path, "--catalogue", str(broken))
     assert result.returncode == 2
-    assert "app_images_list entry 2 (quote) has no dockerfile" in result.stderr
+    assert "lab_images entry 2 (quote) has no dockerfile" in result.stderr
     assert (tmp_path / "github_output").read_text() == "", "no partial outputs"
 
 

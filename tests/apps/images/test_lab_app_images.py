@@ -1,5 +1,5 @@
 """Every lab app image, built from the one apps/Dockerfile exactly as
-roles/app_images/defaults/main.yml lists it (quote 1.0.0 and 2.0.0, backend, frontend,
+the lab catalogue lists it (quote 1.0.0 and 2.0.0, backend, frontend,
 analytics, gateway, authors, ratings) and run as the cluster runs them: read-only root
 filesystem, all capabilities dropped, numeric non-root user.
 
@@ -17,15 +17,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from images.node import docker_problem, image_exists
+from labtool import catalogue
 from pgserver import free_port
 
 REPO = Path(__file__).resolve().parents[3]
 BASE_IMAGE = os.environ.get("LAB_BASE_IMAGE", "k3s-lab/python-base:3.11-bookworm")
 # What the lab builds: the images under test are exactly these entries.
-BUILT = {f"{i['name']}:{i['version']}": i
-         for i in yaml.safe_load((REPO / "roles/app_images/defaults/main.yml").read_text())["app_images_list"]}
+BUILT = {f"{i['name']}:{i['version']}": i for i in catalogue.images()}
 # app -> the environment variables it cannot start without, in the order its exit line names them
 REQUIRED = {
     "quote": "POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD",

@@ -1,16 +1,15 @@
 """After converge: the lab's Secrets are in a real API server, written from the controller
-through the admin kubeconfig the kubeconfig role fetched; the list comes from the role."""
+through the admin kubeconfig the kubeconfig role fetched; the list comes from the lab catalogue."""
 
 import base64
 import os
 from pathlib import Path
 
 import pytest
-import yaml
 from kubernetes import client, config
+from labtool import catalogue
 
-ROLE = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
-SECRETS = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())["workload_secrets_list"]
+SECRETS = catalogue.secrets()
 GENERATED_LENGTH = 32  # secrets.token_urlsafe(24)
 
 
