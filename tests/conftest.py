@@ -11,8 +11,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from appprocess import AppProcess
-from pgserver import PgServer, PgUnavailable, find_bin_dir
+from labtool.appprocess import AppProcess
+from labtool.pgserver import PgServer, PgUnavailable, find_bin_dir
 
 _db_numbers = itertools.count(1)
 

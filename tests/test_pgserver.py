@@ -2,7 +2,7 @@
 
 import pytest
 
-import pgserver
+from labtool import pgserver
 
 
 def test_missing_binaries_name_what_to_install(monkeypatch, tmp_path):

@@ -1,16 +1,16 @@
 # -*- mode: ruby -*-
 # The lab's machines, loaded by the repository's root Vagrantfile.
 # Shape and sizes come from vagrant/settings.yml + LAB_* variables, resolved by
-# vagrant/labsettings.py: the same code inventory/vagrant/hosts.py uses, so the
+# labtool.settings: the same code inventory/vagrant/hosts.py uses, so the
 # machines and the Ansible inventory cannot drift apart.
 require "json"
 require "open3"
 
 repo_root = File.expand_path("..", __dir__)
-# The project's venv has PyYAML; a bare python3 may not.
+# The project's venv has the lab's tooling installed; a bare python3 does not.
 venv_python = File.join(repo_root, ".venv", "bin", "python")
 python = File.executable?(venv_python) ? venv_python : "python3"
-settings_json, settings_error, status = Open3.capture3(python, File.join(__dir__, "labsettings.py"))
+settings_json, settings_error, status = Open3.capture3(python, "-m", "labtool.settings", chdir: repo_root)
 abort(settings_error.strip.empty? ? "lab settings: #{python} failed" : settings_error.strip) unless status.success?
 lab = JSON.parse(settings_json)
 provider = lab["provider"]

@@ -2,7 +2,7 @@
 """Ansible dynamic inventory for the Vagrant lab.
 
 Built from vagrant/settings.yml and the same LAB_* overrides the Vagrantfile
-honours (both go through vagrant/labsettings.py), so hosts, groups and IPs
+honours (both go through labtool.settings), so hosts, groups and IPs
 always match the machines `vagrant up` made. Ansible reaches each node on its
 private IP with the key Vagrant generated for it.
 
@@ -18,15 +18,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
 
 try:
-    import yaml  # noqa: F401  (needed by labsettings)
+    from labtool.settings import SettingsError, load
 except ImportError:
-    # Ansible runs scripts with the python3 on PATH; the project's venv has PyYAML.
+    # Ansible runs scripts with the python3 on PATH; the project's venv has the lab's tooling.
     if VENV_PYTHON.is_file() and Path(sys.executable) != VENV_PYTHON:
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), __file__, *sys.argv[1:]])
-    sys.exit(f"inventory/vagrant: PyYAML is missing for {sys.executable}: activate the project's venv")
-
-sys.path.insert(0, str(REPO_ROOT / "vagrant"))
-from labsettings import SettingsError, load  # noqa: E402
+    sys.exit(f"inventory/vagrant: the lab's tooling (labtool) is missing for {sys.executable}: "
+             "activate the project's venv (scripts/run-tests or scripts/lab-up creates it)")
 
 
 def machines_dir() -> Path:

@@ -11,7 +11,8 @@ from pathlib import Path
 import yaml
 from jinja2.nativetypes import NativeEnvironment
 
-REPO = Path(__file__).resolve().parents[2]
+from labtool import REPO
+
 CATALOGUE = REPO / "playbooks" / "group_vars" / "all" / "lab.yml"
 # What each entry needs, as roles/app_images and roles/workload_secrets read it.
 IMAGE_FIELDS = ("name", "version", "dockerfile", "context", "build_args")

@@ -19,7 +19,6 @@ import base64
 import copy
 import datetime
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from typing import Any
 
 from kubernetes.client.rest import ApiException
 
-from . import evidence
+from . import evidence, settings
 from .kube import Cluster, ClusterUnavailable, HttpEndpoint, connect, ingress_endpoint, pod_http, wait_for
 from .lab_names import (
     ADMIN_SECRET, ADMIN_TOKEN_KEY, APP_PORT, DB_NS, FAULT_CLEAR, FAULT_INJECT, INGRESS_CONTROLLER_NAMESPACE,
@@ -215,25 +214,19 @@ def find_killer(node: str, provider: str, target: str | None) -> NodeKiller:
         if subprocess.run(["docker", "inspect", name], capture_output=True).returncode == 0:
             return NodeKiller("docker", name, ["docker", "kill", name], ["docker", "start", name])
     if provider in ("auto", "virsh") and shutil.which("virsh"):
-        uri = os.environ.get("LAB_LIBVIRT_URI", "qemu:///system")
-        domain = target or vagrant_domain(node, uri)
-        if domain:
-            return NodeKiller("virsh", domain, ["virsh", "-c", uri, "destroy", domain], ["virsh", "-c", uri, "start", domain])
+        # The libvirt URI and domain names the Vagrantfile used: the same settings code.
+        try:
+            libvirt = settings.load().provider
+        except settings.SettingsError as error:
+            raise SystemExit(f"chaos: lab settings: {error}") from None
+        domain = target or libvirt.domain_prefix + node
+        if subprocess.run(["virsh", "-c", libvirt.uri, "dominfo", domain], capture_output=True).returncode == 0:
+            return NodeKiller("virsh", domain, ["virsh", "-c", libvirt.uri, "destroy", domain],
+                              ["virsh", "-c", libvirt.uri, "start", domain])
     raise SystemExit(
         f"chaos: cannot find how to kill node {node} (provider {provider}): no docker container of that name and "
-        "no libvirt domain from Vagrant; pass --target DOMAIN_OR_CONTAINER"
+        "no libvirt domain of the lab's settings; pass --target DOMAIN_OR_CONTAINER"
     )
-
-
-def vagrant_domain(node: str, uri: str) -> str | None:
-    """The libvirt domain Vagrant made for `node`: its id file, else a name ending in _<node>."""
-    dotfile = Path(os.environ.get("VAGRANT_DOTFILE_PATH") or Path(__file__).resolve().parents[2] / ".vagrant")
-    id_file = dotfile / "machines" / node / "libvirt" / "id"
-    if id_file.is_file():
-        return id_file.read_text().strip()
-    listed = subprocess.run(["virsh", "-c", uri, "list", "--all", "--name"], capture_output=True, text=True)
-    names = [n for n in listed.stdout.split() if n == node or n.endswith(f"_{node}")]
-    return names[0] if len(names) == 1 else None
 
 
 # --- experiments -------------------------------------------------------------

@@ -19,9 +19,10 @@ import urllib3
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from labtool import REPO
+
 # Where roles/kubeconfig writes the admin kubeconfig (git-ignored).
-REPO_KUBECONFIG = REPO_ROOT / "kubeconfig"
+REPO_KUBECONFIG = REPO / "kubeconfig"
 PROBE_TIMEOUT = 5.0
 
 T = TypeVar("T")

@@ -22,7 +22,8 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .kube import REPO_ROOT, ClusterUnavailable, connect
+from . import REPO
+from .kube import ClusterUnavailable, connect
 from .loadgen import read_samples_csv
 from .timeline import plot_timeline, read_marks
 
@@ -267,7 +268,7 @@ def run_pytest(target: str, junit: Path, extra: list[str]) -> int:
     command = [sys.executable, "-m", "pytest", target, f"--junitxml={junit}", "-p", "no:cacheprovider", "-rs", *extra]
     # testinfra's ansible backend calls ansible-inventory, which lives next to this Python.
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    return subprocess.run(command, cwd=REPO_ROOT, env={**os.environ, "PATH": path}).returncode
+    return subprocess.run(command, cwd=REPO, env={**os.environ, "PATH": path}).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chaos", default="all", help="all, none, or a comma-separated list of experiments")
     parser.add_argument("--profile", default="auto", help="chaos failover profile: auto, fast or default")
     args = parser.parse_args(argv)
-    out = (args.out or REPO_ROOT / "reports" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S")).resolve()
+    out = (args.out or REPO / "reports" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S")).resolve()
     out.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
 

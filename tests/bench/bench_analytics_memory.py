@@ -24,9 +24,8 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from appprocess import AppProcess, app_env  # noqa: E402
-from pgserver import free_port  # noqa: E402
+from labtool.appprocess import AppProcess, app_env
+from labtool.pgserver import free_port
 
 MIB = 1024 * 1024
 SIZES = (100_000, 250_000, 500_000, 750_000, 1_000_000, 1_100_000, 1_200_000, 1_300_000, 1_400_000, 1_500_000,

@@ -42,14 +42,12 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from labtool.appprocess import AppProcess
+from labtool.pgserver import PgServer
 
-from appprocess import AppProcess  # noqa: E402
-from pgserver import PgServer  # noqa: E402
-
-import labkit  # noqa: E402
-from labkit.pg import PgDatabase, PgSettings  # noqa: E402
-from quote.db import QuoteStore  # noqa: E402
+import labkit
+from labkit.pg import PgDatabase, PgSettings
+from quote.db import QuoteStore
 
 PATH = "/api/quotes/random"
 BENCH_DIR = Path(__file__).resolve().parent

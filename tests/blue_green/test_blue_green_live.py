@@ -1,4 +1,4 @@
-"""scripts/blue_green.py against the lab's blue-green namespace: switch to the
+"""labtool.blue_green against the lab's blue-green namespace: switch to the
 other colour and back, each verified by the Service's endpoints. Needs a reachable
 cluster with the lab workloads; skips with the reason otherwise."""
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.cluster
 def tool():
     from labtool.kube import ClusterUnavailable, connect
 
-    from blue_green import BlueGreen
+    from labtool.blue_green import BlueGreen
 
     try:
         cluster = connect()
@@ -23,7 +23,7 @@ def tool():
 
 
 def test_switch_and_rollback_keep_traffic_on_one_verified_colour(tool) -> None:
-    from blue_green import other
+    from labtool.blue_green import other
 
     start, _ = tool.live()
     target = other(start)

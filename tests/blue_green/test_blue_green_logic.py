@@ -1,4 +1,4 @@
-"""The decisions of scripts/blue_green.py, on API objects as the cluster returns them.
+"""The decisions of labtool.blue_green, on API objects as the cluster returns them.
 Only the pure decision functions are tested here; the switch itself needs a cluster
 (test_blue_green_live.py)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from blue_green import (
+from labtool.blue_green import (
     Readiness,
     answers_verdict,
     colour_readiness,

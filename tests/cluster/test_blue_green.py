@@ -9,13 +9,13 @@ import sys
 import pytest
 from live import get, require_namespace
 
-from labtool.kube import REPO_ROOT, ingress_endpoint
+from labtool import REPO
+from labtool.kube import ingress_endpoint
 from labtool.lab_names import BLUE_GREEN_APP, BLUE_GREEN_COLOURS, BLUE_GREEN_NS, COLOUR_LABEL, QUOTE_RANDOM
 from labtool.loadgen import LoadGenerator
 
 pytestmark = pytest.mark.cluster
 
-SCRIPT = REPO_ROOT / "scripts" / "blue_green.py"
 
 
 def colour_served(cluster) -> str:
@@ -23,10 +23,10 @@ def colour_served(cluster) -> str:
 
 
 def blue_green(cluster, *args: str) -> None:
-    """scripts/blue_green.py on the same cluster; it verifies the Service's endpoints itself."""
-    result = subprocess.run([sys.executable, str(SCRIPT), "--namespace", BLUE_GREEN_NS, "--service", BLUE_GREEN_APP, *args],
+    """labtool.blue_green on the same cluster; it verifies the Service's endpoints itself."""
+    result = subprocess.run([sys.executable, "-m", "labtool.blue_green", "--namespace", BLUE_GREEN_NS, "--service", BLUE_GREEN_APP, *args],
                             capture_output=True, text=True, timeout=600,
-                            env={"KUBECONFIG": str(cluster.kubeconfig), "PATH": str(REPO_ROOT / ".venv" / "bin")})
+                            env={"KUBECONFIG": str(cluster.kubeconfig), "PATH": str(REPO / ".venv" / "bin")})
     assert result.returncode == 0, f"blue_green.py {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}"
 
 

@@ -1,6 +1,6 @@
-"""scripts/measure_vm_vs_container.py, which produced the figures in the architecture notes,
+"""labtool.vm_vs_container, which produced the figures in the architecture notes,
 reads the lab's shared settings rather than copies: the node image name and the systemd
-node container settings (scripts/images/node-container.yml). These break loudly if those files change shape."""
+node container settings (scripts/labtool/images/node-container.yml). These break loudly if those files change shape."""
 
 from __future__ import annotations
 
@@ -9,21 +9,18 @@ import sys
 from pathlib import Path
 
 import yaml
+from labtool import vm_vs_container as measure
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "scripts" / "measure_vm_vs_container.py"
-sys.path.insert(0, str(SCRIPT.parent))
-
-import measure_vm_vs_container as measure  # noqa: E402
 
 
 def test_container_image_is_the_lab_node_image() -> None:
-    settings = yaml.safe_load((REPO / "scripts/images/node-image.yml").read_text())
+    settings = yaml.safe_load((REPO / "scripts/labtool/images/node-image.yml").read_text())
     assert measure.node_image() == settings["node_image"]
 
 
 def test_systemd_container_options_are_the_shared_ones() -> None:
-    settings = yaml.safe_load((REPO / "scripts/images/node-container.yml").read_text())
+    settings = yaml.safe_load((REPO / "scripts/labtool/images/node-container.yml").read_text())
     args = measure.systemd_container_args()
     for option, values in (("-v", "volumes"), ("--tmpfs", "tmpfs"), ("--security-opt", "security_opts")):
         assert [args[i + 1] for i, a in enumerate(args) if a == option] == settings["lab_node_container"][values]
@@ -33,6 +30,6 @@ def test_systemd_container_options_are_the_shared_ones() -> None:
 
 
 def test_cli_explains_itself() -> None:
-    result = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "labtool.vm_vs_container", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert "--vm-image" in result.stdout and "--accel" in result.stdout

@@ -1,4 +1,4 @@
-"""The rollout half of scripts/validate_deployment.py against a live cluster: a good rollout
+"""The rollout half of labtool.validate_deployment against a live cluster: a good rollout
 passes, a broken one fails on its progress deadline, and undo brings the snapshot back.
 Needs a reachable cluster (KUBECONFIG or ./kubeconfig); skips with the reason otherwise."""
 
@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from validate_deployment import Workload, snapshot, undo, wait_rollouts
+from labtool.validate_deployment import Workload, snapshot, undo, wait_rollouts
 
 pytestmark = pytest.mark.cluster
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from validate_deployment import (
+from labtool.validate_deployment import (
     REVISION, InputError, Workload, deployment_progress, load_workloads, pinned_images,
     statefulset_progress, undo_patch,
 )

@@ -1,19 +1,17 @@
-"""The smoke half of scripts/validate_deployment.py against the real quote app on a real
+"""The smoke half of labtool.validate_deployment against the real quote app on a real
 PostgreSQL server: it must pass a healthy app and catch each way the app can be unhealthy."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import httpx
 import pytest
-from pgserver import free_port
+from labtool.pgserver import free_port
 
-from validate_deployment import DEFAULT_API_PATHS, SmokeTarget, smoke
+from labtool.validate_deployment import DEFAULT_API_PATHS, SmokeTarget, smoke
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "validate_deployment.py"
 ADMIN_TOKEN = "gitops-smoke-token"
 VERSION = "7.7.7-smoke"
 CHECKED_PATHS = ["/healthz", "/readyz", *DEFAULT_API_PATHS]
@@ -71,7 +69,7 @@ def test_nothing_listening_fails_without_hanging() -> None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), *args],
+    return subprocess.run([sys.executable, "-m", "labtool.validate_deployment", *args],
                           capture_output=True, text=True, timeout=60)
 
 

@@ -1,4 +1,4 @@
-"""images.archive writes docker-archives that a real image store loads and runs."""
+"""labtool.images.archive writes docker-archives that a real image store loads and runs."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import tarfile
 import uuid
 
 import pytest
-from images.archive import Image, Layer, write_docker_archive
-from images.node import docker_problem
+from labtool.images.archive import Image, Layer, write_docker_archive
+from labtool.images.node import docker_problem
 
 BUSYBOX = shutil.which("busybox")
 pytestmark = pytest.mark.skipif(BUSYBOX is None, reason="busybox not installed (Debian: busybox-static)")

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from images import kube_bundle
+from labtool import settings
+from labtool.images import kube_bundle
 
 
 @pytest.fixture
 def pin_file(tmp_path, monkeypatch):
     pin = tmp_path / "k3s.yml"
-    monkeypatch.setattr(kube_bundle, "K3S_PIN_FILE", pin)
+    monkeypatch.setattr(settings, "K3S_PIN_FILE", pin)
     return pin
 
 
@@ -45,7 +46,7 @@ def test_bundle_directory_changes_with_any_input(pin_file, tmp_path, monkeypatch
 def built_bundle() -> Path:
     directory = Path(os.environ.get("LAB_KUBE_BUNDLE_DIR") or kube_bundle.bundle_dir())
     if not (directory / "sha256sum-amd64.txt").exists():
-        pytest.skip(f"bundle not built at {directory}: run `python -m images.kube_bundle` (run-tests does)")
+        pytest.skip(f"bundle not built at {directory}: run `python -m labtool.images.kube_bundle` (run-tests does)")
     return directory
 
 

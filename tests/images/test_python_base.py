@@ -1,4 +1,4 @@
-"""images.python_base builds its tree through images.rootfs: one debootstrap call site,
+"""labtool.images.python_base builds its tree through labtool.images.rootfs: one debootstrap call site,
 its own package list and cache name, and its slimming step on top of rootfs's clean-up."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from images import python_base, rootfs
+from labtool.images import python_base, rootfs
 
 
 @pytest.fixture

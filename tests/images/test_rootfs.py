@@ -1,9 +1,9 @@
-"""images.rootfs: where the Debian mirror comes from, and how the rootfs cache is named."""
+"""labtool.images.rootfs: where the Debian mirror comes from, and how the rootfs cache is named."""
 
 from __future__ import annotations
 
 import pytest
-from images import rootfs
+from labtool.images import rootfs
 
 DEB822 = """\
 Types: deb

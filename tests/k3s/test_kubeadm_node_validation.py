@@ -29,7 +29,7 @@ def test_a_missing_bundle_says_how_to_build_it(tmp_path):
     run = run_playbook(tmp_path, inventory(str(tmp_path / "nowhere"), ["server"]), PLAY)
     assert run.returncode != 0
     assert "kubeadm_node_bundle_dir must name a built bundle directory" in run.output
-    assert "python -m images.kube_bundle" in run.output
+    assert "python -m labtool.images.kube_bundle" in run.output
     assert all(stats.get("changed", 0) == 0 for stats in run.stats.values())
 
 

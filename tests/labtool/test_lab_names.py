@@ -20,10 +20,9 @@ from labtool import catalogue, chaos, lab_names
 from labtool.lab_names import Ref, Route
 from labtool.report import EXERCISES
 
-# The kustomize renderer and pod-template walker the manifest tests use (no __init__.py there).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "manifests"))
-from manifest_policies import pod_templates  # noqa: E402
-from manifest_render import LAB, REPO, render  # noqa: E402
+# The kustomize renderer and pod-template walker the manifest tests use (pytest's pythonpath).
+from manifest_policies import pod_templates
+from manifest_render import LAB, REPO, render
 
 SECRETS = catalogue.secrets()
 BUILT_IMAGES = catalogue.images()
@@ -222,9 +221,9 @@ def test_a_wrong_route_is_caught(route: Route) -> None:
 
 
 def blue_green_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    """scripts/blue_green.py as the live test runs it, with a kubeconfig that does not
+    """labtool.blue_green as the live test runs it, with a kubeconfig that does not
     exist: arguments it accepts get as far as connecting (exit 2, no reachable cluster)."""
-    return subprocess.run([sys.executable, str(REPO / "scripts" / "blue_green.py"), "--namespace", lab_names.BLUE_GREEN_NS,
+    return subprocess.run([sys.executable, "-m", "labtool.blue_green", "--namespace", lab_names.BLUE_GREEN_NS,
                            "--service", lab_names.BLUE_GREEN_APP, *args], capture_output=True, text=True, timeout=60,
                           env={"KUBECONFIG": str(tmp_path / "absent"), "PATH": str(Path(sys.executable).parent)})
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from labtool import chaos, kube
-from pgserver import free_port
+from labtool.pgserver import free_port
 
 KUBECONFIG = """apiVersion: v1
 kind: Config

@@ -15,7 +15,7 @@ import jinja2
 import kubernetes_validate
 import pytest
 import yaml
-from images.kube_bundle import kubernetes_version
+from labtool.images.kube_bundle import kubernetes_version
 from labtool import catalogue
 
 REPO = Path(__file__).resolve().parents[2]

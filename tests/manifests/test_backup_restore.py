@@ -9,7 +9,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import psycopg
 import pytest
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "manifests" / "bases" / "quote-db"

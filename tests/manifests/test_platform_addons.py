@@ -3,7 +3,7 @@ the pinned Kubernetes, and every image they run is one the offline bundle carrie
 
 from __future__ import annotations
 
-from images import kube_bundle
+from labtool.images import kube_bundle
 
 from manifest_render import pinned_k3s_version, render, strict_errors
 

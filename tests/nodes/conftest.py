@@ -11,15 +11,9 @@ a host that does not answer skips with the reason."""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 import testinfra
-
-# node_expectations (the role defaults and firewall helpers) lives beside the common
-# role's verify tests, the one place molecule's testinfra run can import it from.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "roles" / "common" / "molecule" / "default" / "tests"))
 
 
 def pytest_collection_modifyitems(items):

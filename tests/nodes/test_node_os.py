@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from node_expectations import (
+from labtool.node_expectations import (
     DEFAULTS,
     SERVER_GROUP,
     allowed_ports,

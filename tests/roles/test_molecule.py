@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 import pytest
-from images.kube_bundle import bundle_dir
-from images.node import NODE_IMAGE, docker_problem, image_exists
+from labtool.images.kube_bundle import bundle_dir
+from labtool.images.node import NODE_IMAGE, docker_problem, image_exists
 
 REPO = Path(__file__).resolve().parents[2]
 BASE_CONFIG = REPO / ".config" / "molecule" / "config.yml"
@@ -50,7 +50,7 @@ def docker_ready() -> None:
     if problem:
         pytest.skip(f"molecule needs docker: {problem}")
     assert image_exists(), (
-        f"node image {NODE_IMAGE} is missing: build it with `python -m images.node` "
+        f"node image {NODE_IMAGE} is missing: build it with `python -m labtool.images.node` "
         "(root, debootstrap and docker needed) before running the role tests"
     )
 

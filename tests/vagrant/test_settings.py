@@ -1,20 +1,18 @@
-"""vagrant/labsettings.py: the settings both the Vagrantfile and the inventory use."""
+"""labtool.settings: the settings both the Vagrantfile and the inventory use."""
 
 from __future__ import annotations
 
 import copy
 import ipaddress
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT / "vagrant"))
 
-import labsettings  # noqa: E402
-from labsettings import SettingsError, build, kvm_usable  # noqa: E402
+from labtool import settings
+from labtool.settings import SettingsError, build, kvm_usable
 
 SETTINGS = yaml.safe_load((REPO_ROOT / "vagrant" / "settings.yml").read_text())
 
@@ -130,10 +128,10 @@ def test_every_node_ip_is_inside_the_network():
 
 
 def test_pinned_versions_name_real_release_tags():
-    pin = labsettings.pinned_k3s_version()
-    upgrade = labsettings.pinned_k3s_version(upgrade=True)
-    assert labsettings.K3S_VERSION_PATTERN.match(pin)
-    assert labsettings.K3S_VERSION_PATTERN.match(upgrade)
+    pin = settings.pinned_k3s_version()
+    upgrade = settings.pinned_k3s_version(upgrade=True)
+    assert settings.K3S_VERSION_PATTERN.match(pin)
+    assert settings.K3S_VERSION_PATTERN.match(upgrade)
     # The upgrade target is a later patch of the same minor release.
     major_minor = lambda v: v.split(".")[:2]  # noqa: E731
     patch = lambda v: int(v.split(".")[2].split("+")[0])  # noqa: E731

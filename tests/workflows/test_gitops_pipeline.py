@@ -1,21 +1,19 @@
 """The properties the GitOps pipeline promises, read from the workflows themselves:
 dev -> staging -> prod in order, each environment deploying the pins the previous one
 validated (never a rebuild), images with SBOM and provenance, and every validation step a
-real subcommand of scripts/validate_deployment.py."""
+real subcommand of labtool.validate_deployment."""
 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"
-sys.path.insert(0, str(REPO / "scripts"))
 
-from validate_deployment import COMMANDS  # noqa: E402
+from labtool.validate_deployment import COMMANDS
 
 
 def load(name: str) -> dict:
@@ -64,7 +62,7 @@ def test_each_environment_is_a_github_environment_with_its_own_kubeconfig() -> N
 
 def test_validation_steps_are_real_subcommands() -> None:
     text = (WORKFLOWS / "deploy-environment.yml").read_text()
-    used = set(re.findall(r"scripts/validate_deployment\.py (\w+)", text))
+    used = set(re.findall(r"python -m labtool\.validate_deployment (\w+)", text))
     assert used == {"snapshot", "rollout", "smoke", "undo", "images"}
     assert used <= set(COMMANDS)
     assert "python -m pytest tests/manifests" in text, "static validation is the manifests test suite"

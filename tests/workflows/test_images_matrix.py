@@ -1,5 +1,5 @@
 """images.yml builds exactly what the lab builds: its matrix comes from running the
-workflow's own step (images.ci_matrix) on the real lab catalogue, one
+workflow's own step (labtool.images.ci_matrix) on the real lab catalogue, one
 entry per lab_images entry with that entry's Dockerfile and build args, tags
 that tell quote 1.0.0 from 2.0.0, and pins deploy.yml can apply without moving the
 blue-green colours. The build job is checked to use every matrix field."""

@@ -2,7 +2,7 @@
 """Build a Debian 12 libvirt Vagrant box offline, from Debian's mirror only.
 
 For hosts that cannot reach Vagrant Cloud. It starts from the shared debootstrap
-rootfs (scripts/images/rootfs.py, also the base of the container node image),
+rootfs (scripts/labtool/images/rootfs.py, also the base of the container node image),
 adds a kernel, GRUB, systemd-networkd DHCP and the vagrant user, writes it to a
 partitioned disk through a loop device, and packs qcow2 + metadata.json into a
 .box that `vagrant box add` registers. Needs root, debootstrap, qemu-img, sfdisk.
@@ -26,9 +26,8 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
 
-from images.rootfs import RootfsError, build_rootfs_tarball, cache_dir  # noqa: E402
+from labtool.images.rootfs import RootfsError, build_rootfs_tarball, cache_dir
 
 BOX_NAME = "debian12-local"
 SUITE = "bookworm"

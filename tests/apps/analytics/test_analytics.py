@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from appprocess import AppProcess
+from labtool.appprocess import AppProcess
 
 POD = "analytics-test-pod"
 MAX_ROWS = 3_000_000

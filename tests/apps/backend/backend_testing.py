@@ -1,6 +1,6 @@
 """Helpers shared by the backend tests."""
 
-import appprocess
+from labtool import appprocess
 
 BACKEND_POD = "backend-test-pod"
 

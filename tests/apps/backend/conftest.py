@@ -1,5 +1,5 @@
 import pytest
-from appprocess import AppProcess
+from labtool.appprocess import AppProcess
 from backend_testing import backend_env
 
 

@@ -6,7 +6,7 @@ import time
 
 import httpx
 import pytest
-from appprocess import AppProcess
+from labtool.appprocess import AppProcess
 
 FRONTEND_POD = "frontend-test-pod"
 BACKEND_POD = "backend-for-frontend"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from appprocess import AppProcess
-from pgserver import free_port
+from labtool.appprocess import AppProcess
+from labtool.pgserver import free_port
 
 HERE = Path(__file__).resolve().parent
 AUTHORS_OLD_KEY = "authors-old-" + secrets.token_hex(8)

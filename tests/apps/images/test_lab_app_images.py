@@ -4,7 +4,7 @@ analytics, gateway, authors, ratings) and run as the cluster runs them: read-onl
 filesystem, all capabilities dropped, numeric non-root user.
 
 Needs a docker daemon and a base image: LAB_BASE_IMAGE, else the local
-k3s-lab/python-base:3.11-bookworm (built by `python -m images.python_base` from scripts/).
+k3s-lab/python-base:3.11-bookworm (built by `python -m labtool.images.python_base` from scripts/).
 A cold build takes minutes (pip installs three dependency sets); later builds hit the cache.
 """
 
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from images.node import docker_problem, image_exists
+from labtool.images.node import docker_problem, image_exists
 from labtool import catalogue
-from pgserver import free_port
+from labtool.pgserver import free_port
 
 REPO = Path(__file__).resolve().parents[3]
 BASE_IMAGE = os.environ.get("LAB_BASE_IMAGE", "k3s-lab/python-base:3.11-bookworm")
@@ -46,7 +46,7 @@ def images():
     if problem := docker_problem():
         pytest.skip(problem)
     if not image_exists(BASE_IMAGE):
-        pytest.skip(f"base image {BASE_IMAGE} missing: build it with `python -m images.python_base` (from scripts/)")
+        pytest.skip(f"base image {BASE_IMAGE} missing: build it with `python -m labtool.images.python_base` (from scripts/)")
     built = {}
     for ref, entry in BUILT.items():
         tag = f"k3s-lab/{ref}"

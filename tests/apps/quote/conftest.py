@@ -2,7 +2,7 @@ import itertools
 
 import httpx
 import pytest
-from appprocess import AppProcess
+from labtool.appprocess import AppProcess
 from quote_testing import ADMIN_TOKEN, quote_env
 
 _numbers = itertools.count(1)

@@ -1,6 +1,6 @@
 """Constants and helpers shared by the quote app tests."""
 
-import appprocess
+from labtool import appprocess
 
 ADMIN_TOKEN = "test-admin-token"
 POD = "quote-test-pod"

@@ -11,7 +11,7 @@ import sys
 
 import httpx
 import pytest
-from appprocess import AppProcess, app_env
+from labtool.appprocess import AppProcess, app_env
 from quote_testing import quote_env
 
 from quote.seeds import SEED_QUOTES

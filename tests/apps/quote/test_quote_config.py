@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from appprocess import app_env
+from labtool.appprocess import app_env
 
 FULL_ENV = {
     "POSTGRES_HOST": "127.0.0.1",

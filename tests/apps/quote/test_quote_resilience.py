@@ -6,7 +6,7 @@ import time
 
 import httpx
 import pytest
-from appprocess import AppProcess
+from labtool.appprocess import AppProcess
 from quote_testing import quote_env
 
 from quote.migrations import MIGRATIONS

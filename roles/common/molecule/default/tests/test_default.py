@@ -13,7 +13,7 @@ import json
 
 import pytest
 import testinfra
-from node_expectations import (
+from labtool.node_expectations import (
     AGENT_GROUP,
     CLUSTER_GROUP,
     DEFAULTS,

@@ -1,17 +1,16 @@
 """What a node prepared by role common must show, from the role's own defaults.
 
 One module for the role's verify (molecule, or the Vagrant VMs over SSH) and for
-tests/nodes (any inventory); it sits beside the role's tests because molecule runs
-testinfra on this directory alone, so only this directory is sure to be importable.
+tests/nodes (any inventory).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 
-DEFAULTS = yaml.safe_load((Path(__file__).resolve().parents[3] / "defaults" / "main.yml").read_text())
+from labtool import REPO
+
+DEFAULTS = yaml.safe_load((REPO / "roles" / "common" / "defaults" / "main.yml").read_text())
 SERVER_GROUP = DEFAULTS["common_server_group"]
 AGENT_GROUP = DEFAULTS["common_agent_group"]
 CLUSTER_GROUP = DEFAULTS["common_cluster_group"]

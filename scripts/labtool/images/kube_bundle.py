@@ -15,7 +15,7 @@ input cheap to rebuild.
 Bundle layout: hyperkube, kine, images.tar, bundle.yml (what is inside, read by the
 kubeadm_node role), sha256sum-amd64.txt.
 
-CLI: python -m images.kube_bundle [--force]   (prints the bundle directory)
+CLI: python -m labtool.images.kube_bundle [--force]   (prints the bundle directory)
 """
 
 from __future__ import annotations
@@ -32,14 +32,13 @@ from pathlib import Path
 
 import yaml
 
-from images.archive import Image, Layer, write_docker_archive
-from images.rootfs import RootfsError, cache_dir, run_force_cli
+from labtool.images.archive import Image, Layer, write_docker_archive
+from labtool.images.rootfs import RootfsError, cache_dir, run_force_cli
+from labtool.settings import pinned_k3s_version
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
 SETTINGS_FILE = HERE / "kube-bundle.yml"
 HYPERKUBE_MODULE = HERE / "hyperkube"
-K3S_PIN_FILE = REPO / "playbooks" / "group_vars" / "all" / "k3s.yml"
 # The programs hyperkube answers to; kubeadm's static pods run the first three.
 HYPERKUBE_PROGRAMS = (
     "kube-apiserver",
@@ -59,8 +58,7 @@ def settings() -> dict:
 
 def kubernetes_version() -> str:
     """The upstream Kubernetes release of the k3s pin: v1.33.4+k3s1 -> v1.33.4."""
-    pin = str(yaml.safe_load(K3S_PIN_FILE.read_text())["k3s_version"])
-    return pin.split("+", 1)[0]
+    return pinned_k3s_version().split("+", 1)[0]
 
 
 def _go() -> str:

@@ -2,8 +2,8 @@
 """The lab's settings: vagrant/settings.yml plus LAB_* environment overrides.
 
 One implementation for both consumers, so machines and inventory never drift:
-the Vagrantfile runs this file and reads its JSON; inventory/vagrant/hosts.py
-imports it. Errors name the setting and the variable to fix.
+the Vagrantfile runs `python -m labtool.settings` and reads its JSON;
+inventory/vagrant/hosts.py imports it. Errors name the setting and the variable to fix.
 """
 
 from __future__ import annotations
@@ -19,14 +19,16 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping
 
+from labtool import REPO
+
 try:
     import yaml
 except ImportError:  # the Vagrantfile may run this with a python3 outside the venv
     sys.exit(f"lab settings: PyYAML is missing for {sys.executable}: run scripts/lab-up or activate .venv")
 
-DEFAULT_SETTINGS = Path(__file__).resolve().parent / "settings.yml"
+DEFAULT_SETTINGS = REPO / "vagrant" / "settings.yml"
 # The one pin of the k3s release, shared by every inventory.
-K3S_PIN_FILE = Path(__file__).resolve().parent.parent / "playbooks" / "group_vars" / "all" / "k3s.yml"
+K3S_PIN_FILE = REPO / "playbooks" / "group_vars" / "all" / "k3s.yml"
 
 # setting path in settings.yml -> (environment variable, type)
 OVERRIDES: dict[tuple[str, ...], tuple[str, type]] = {

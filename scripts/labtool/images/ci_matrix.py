@@ -11,8 +11,8 @@ short name, `k3s-lab/<name>`, to its newest version's build. The blue-green colo
 name the quote image in full (docker.io/k3s-lab/quote), so these pins leave them on
 their releases (tests/manifests/test_image_pins.py).
 
-In the workflow (OWNER, SHA and GITHUB_OUTPUT set):  python -m images.ci_matrix
-By hand, printing the outputs:  OWNER=acme SHA=$(git rev-parse HEAD) python -m images.ci_matrix
+In the workflow (OWNER, SHA and GITHUB_OUTPUT set):  python -m labtool.images.ci_matrix
+By hand, printing the outputs:  OWNER=acme SHA=$(git rev-parse HEAD) python -m labtool.images.ci_matrix
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ Service `quote` sends traffic to the colour in its selector. This script:
   rollback               switch back to the colour recorded before the last switch
 
 Examples (kubeconfig from KUBECONFIG or ./kubeconfig):
-  python scripts/blue_green.py status
-  python scripts/blue_green.py switch --to green --verify-url http://bluegreen.192.168.56.11.sslip.io
-  python scripts/blue_green.py rollback
+  python -m labtool.blue_green status
+  python -m labtool.blue_green switch --to green --verify-url http://bluegreen.192.168.56.11.sslip.io
+  python -m labtool.blue_green rollback
 
 Exit status: 0 done (or nothing to do), 1 refused or verification failed (traffic left on,
 or returned to, the previous colour), 2 bad input or no reachable cluster.
@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 import httpx
 
 from labtool.kube import ClusterUnavailable, connect, wait_for
-from validate_deployment import deployment_progress
+from labtool.validate_deployment import deployment_progress
 
 COLOURS = ("blue", "green")
 COLOUR_LABEL = "color"

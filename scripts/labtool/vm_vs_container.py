@@ -6,14 +6,14 @@ VM:        QEMU boots a copy-on-write overlay of the lab's Vagrant box image (th
            starting QEMU to sshd's banner, and to a completed `ssh vagrant@... true` login;
            then, after the guest settles, the QEMU process's PSS on the host (what the idle
            VM really costs) and the guest's own `used` memory.
-Container: the lab's systemd node image (k3s-lab/node, built by scripts/images) under Docker.
+Container: the lab's systemd node image (k3s-lab/node, built by scripts/labtool/images) under Docker.
            Measured: `docker run` of a plain process to exit; a container running an HTTP
            server (python3 -m http.server) to its first answer, as an app pod is "up"; a
            systemd container (a whole node OS) to `systemctl is-system-running`; the idle
            memory of the last two as the PSS of their processes.
 
 Run it on the host that runs the lab, with nothing else busy, e.g.
-    sudo python3 scripts/measure_vm_vs_container.py --json measurements.json
+    sudo python -m labtool.vm_vs_container --json measurements.json
 Under QEMU TCG (no KVM) the VM boot is far slower than on KVM: say which one you measured.
 Prints a table; --json also writes every sample. Exit 2 when a prerequisite is missing.
 """
@@ -40,10 +40,11 @@ from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-NODE_IMAGE_SETTINGS = REPO / "scripts" / "images" / "node-image.yml"
+from labtool import REPO
+
+NODE_IMAGE_SETTINGS = REPO / "scripts" / "labtool" / "images" / "node-image.yml"
 # How systemd node containers start (shared with molecule and the containers inventory).
-NODE_CONTAINER_SETTINGS = REPO / "scripts" / "images" / "node-container.yml"
+NODE_CONTAINER_SETTINGS = REPO / "scripts" / "labtool" / "images" / "node-container.yml"
 VAGRANT_KEY_GLOBS = (
     "~/.vagrant.d/insecure_private_key",
     "/usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagrant",
@@ -315,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         results = measure(args)
     except Missing as exc:
-        print(f"measure_vm_vs_container: {exc}", file=sys.stderr)
+        print(f"vm_vs_container: {exc}", file=sys.stderr)
         return 2
     text = json.dumps(results, indent=2)
     if args.json:
@@ -327,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
 def measure(args: argparse.Namespace) -> dict:
     image = args.image or node_image()
     if shutil.which("docker") is None or run("docker", "image", "inspect", image, check=False).returncode != 0:
-        raise Missing(f"docker or the image {image} is missing (build it: PYTHONPATH=scripts python -m images.node)")
+        raise Missing(f"docker or the image {image} is missing (build it: python -m labtool.images.node)")
 
     accel = None
     vm_image = key = None

@@ -4,8 +4,8 @@ Where Docker Hub is reachable the app images build FROM python:3.11-slim-bookwor
 Where it is not, this makes a stand-in with the same Python minor version (Debian
 bookworm's python3 is 3.11) and passes it as the BASE_IMAGE build argument:
 
-    python -m images.python_base            # prints the image name
-    docker build -f apps/Dockerfile --build-arg APP=quote --build-arg BASE_IMAGE=$(python -m images.python_base) .
+    python -m labtool.images.python_base            # prints the image name
+    docker build -f apps/Dockerfile --build-arg APP=quote --build-arg BASE_IMAGE=$(python -m labtool.images.python_base) .
 
 The host's CA bundle is copied in so pip inside `docker build` trusts the same
 certificate authorities as pip on the host (needed behind a TLS-inspecting proxy).
@@ -17,8 +17,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from images.node import import_image
-from images.rootfs import build_rootfs_tarball, run_force_cli
+from labtool.images.node import import_image
+from labtool.images.rootfs import build_rootfs_tarball, run_force_cli
 
 SUITE = "bookworm"
 IMAGE = "k3s-lab/python-base:3.11-bookworm"

@@ -1,13 +1,13 @@
 """Build (once) and cache a Debian root filesystem tarball with debootstrap.
 
-The default tarball is the common base of the systemd node image (images.node) and
+The default tarball is the common base of the systemd node image (labtool.images.node) and
 of the locally built Vagrant box, so both start from the same bytes. Other images
-(images.python_base) pass their own package list, name and finishing step; every
+(labtool.images.python_base) pass their own package list, name and finishing step; every
 debootstrap run of the lab goes through here. A tarball is cached under the lab
 cache directory and rebuilt only when its name, the suite, the package set or the
 debootstrap variant change (they are part of the file name).
 
-CLI: python -m images.rootfs [--suite bookworm] [--force]   (prints the path)
+CLI: python -m labtool.images.rootfs [--suite bookworm] [--force]   (prints the path)
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Build the systemd node image (k3s-lab/node) from the cached rootfs; skip if present.
 
-The image is `docker import` of the debootstrap rootfs (images.rootfs), started
+The image is `docker import` of the debootstrap rootfs (labtool.images.rootfs), started
 with systemd as PID 1. Molecule scenarios run their nodes from it.
 
-CLI: python -m images.node [--force] [--print-name]
+CLI: python -m labtool.images.node [--force] [--print-name]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from images.rootfs import RootfsError, build_rootfs_tarball, run_build
+from labtool.images.rootfs import RootfsError, build_rootfs_tarball, run_build
 
 SETTINGS = yaml.safe_load((Path(__file__).with_name("node-image.yml")).read_text())
 NODE_IMAGE: str = SETTINGS["node_image"]

@@ -14,11 +14,11 @@ arguments: promotion copies exactly the images validated in the previous environ
 
 Examples (lab cluster, kubeconfig from KUBECONFIG or ./kubeconfig):
   kubectl kustomize manifests/overlays/dev > rendered.yaml
-  python scripts/validate_deployment.py snapshot rendered.yaml --out before.json
+  python -m labtool.validate_deployment snapshot rendered.yaml --out before.json
   kubectl apply -f rendered.yaml
-  python scripts/validate_deployment.py rollout rendered.yaml --timeout 300
-  python scripts/validate_deployment.py smoke --ingress quote-app/quote
-  python scripts/validate_deployment.py undo before.json      # only if a step failed
+  python -m labtool.validate_deployment rollout rendered.yaml --timeout 300
+  python -m labtool.validate_deployment smoke --ingress quote-app/quote
+  python -m labtool.validate_deployment undo before.json      # only if a step failed
 
 Exit status: 0 all good, 1 a check failed, 2 bad input or no reachable cluster.
 """

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import httpx
 
-from pgserver import free_port
+from labtool import REPO
+from labtool.pgserver import free_port
 
-APPS_DIR = Path(__file__).resolve().parent.parent / "apps"
+APPS_DIR = REPO / "apps"
 
 
 def app_env(extra: dict[str, str]) -> dict[str, str]:

@@ -90,7 +90,7 @@ def write_docker_archive(images: Sequence[Image], destination: Path) -> list[str
                 "User": image.user,
             },
             "rootfs": {"type": "layers", "diff_ids": diff_ids},
-            "history": [{"created_by": "k3s-lab images.archive"} for _ in diff_ids],
+            "history": [{"created_by": "k3s-lab labtool.images.archive"} for _ in diff_ids],
         }
         config_bytes = json.dumps(config, sort_keys=True).encode()
         config_digest = hashlib.sha256(config_bytes).hexdigest()
