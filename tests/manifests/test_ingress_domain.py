@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import importlib.util
 
-from manifest_render import REPO, render
+import yaml
+from manifest_render import MANIFESTS, REPO, render
 
 PLUGIN = REPO / "roles/workload_apply/filter_plugins/workload.py"
 spec = importlib.util.spec_from_file_location("workload_filters", PLUGIN)
 workload_filters = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(workload_filters)
 
-DEFAULT = "192.168.56.11.sslip.io"
+# The lab overlay's one domain (read by components/ingress-domain).
+DEFAULT = yaml.safe_load((MANIFESTS / "components/lab-domain/ingress-domain.yaml").read_text())["data"]["domain"]
 
 
 def hosts(objects: list[dict]) -> list[str]:
@@ -22,6 +24,13 @@ def hosts(objects: list[dict]) -> list[str]:
 def test_lab_overlay_hosts_use_the_default_domain() -> None:
     found = hosts(list(render("overlays/lab")))
     assert found and all(h.endswith("." + DEFAULT) for h in found)
+
+
+def test_the_role_moves_hosts_from_the_lab_overlay_domain() -> None:
+    role = REPO / "roles/workload_apply"
+    specs = yaml.safe_load((role / "meta/argument_specs.yml").read_text())["argument_specs"]
+    assert yaml.safe_load((role / "defaults/main.yml").read_text())["workload_apply_default_domain"] == DEFAULT
+    assert {s["options"]["workload_apply_default_domain"]["default"] for s in specs.values()} == {DEFAULT}
 
 
 def test_hosts_move_to_the_inventory_domain_and_nothing_else_changes() -> None:

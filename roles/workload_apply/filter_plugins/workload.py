@@ -2,9 +2,9 @@
 
 with_ingress_domain points the lab overlay's Ingress hosts at the inventory's
 server address. The lab overlay names hosts under a documented default domain (the default
-Vagrant server, 192.168.56.11.sslip.io). sslip.io resolves <ip>.sslip.io to
-<ip>, so with other settings only the domain changes: `quote.<default>` becomes
-`quote.<domain>`. Hosts outside the default domain are left alone.
+Vagrant server, 192.168.56.11.sslip.io, set in manifests/components/lab-domain).
+sslip.io resolves <ip>.sslip.io to <ip>, so with other settings only the domain changes:
+`quote.<default>` becomes `quote.<domain>`. Hosts outside the default domain are left alone.
 
 workload_lb_urls lists the URLs of a LoadBalancer Service read from the cluster.
 """
