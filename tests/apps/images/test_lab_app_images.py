@@ -13,16 +13,15 @@ import os
 import secrets
 import subprocess
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 from labtool.images.node import docker_problem, image_exists
 from labtool import catalogue
+from labtool.images import app_images
 from labtool.pgserver import free_port
 
-REPO = Path(__file__).resolve().parents[3]
-BASE_IMAGE = os.environ.get("LAB_BASE_IMAGE", "k3s-lab/python-base:3.11-bookworm")
+BASE_IMAGE = os.environ.get("LAB_BASE_IMAGE", app_images.BASE_IMAGE)
 # What the lab builds: the images under test are exactly these entries.
 BUILT = {f"{i['name']}:{i['version']}": i for i in catalogue.images()}
 # app -> the environment variables it cannot start without, in the order its exit line names them
@@ -47,14 +46,10 @@ def images():
         pytest.skip(problem)
     if not image_exists(BASE_IMAGE):
         pytest.skip(f"base image {BASE_IMAGE} missing: build it with `python -m labtool.images.python_base` (from scripts/)")
-    built = {}
-    for ref, entry in BUILT.items():
-        tag = f"k3s-lab/{ref}"
-        args = [a for arg in [f"BASE_IMAGE={BASE_IMAGE}", *entry["build_args"]] for a in ("--build-arg", arg)]
-        build = docker("build", "-f", entry["dockerfile"], *args, "-t", tag, str(REPO), check=False)
-        assert build.returncode == 0, f"{ref}: {build.stderr[-3000:]}"
-        built[ref] = tag
-    return built
+    try:
+        return {ref: app_images.build(entry, BASE_IMAGE) for ref, entry in BUILT.items()}
+    except app_images.BuildError as exc:
+        pytest.fail(str(exc))
 
 
 class Containers:
