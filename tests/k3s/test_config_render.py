@@ -206,24 +206,3 @@ def test_fast_failover_off_keeps_kubernetes_defaults_and_extra_args(tmp_path):
     assert "kube-apiserver-arg" not in server
     assert server["disable"] == ["traefik"]
 
-
-@pytest.mark.parametrize("servers", [2, 4])
-def test_even_server_count_is_refused(tmp_path, servers):
-    inventory = {
-        "k3s_servers": {
-            "hosts": {
-                f"s{i}": local_host(k3s_version=VERSION, k3s_node_ip=f"10.0.0.{i + 1}", k3s_flannel_iface="eth1")
-                for i in range(servers)
-            }
-        },
-    }
-    plays = [
-        {
-            "hosts": "k3s_servers",
-            "gather_facts": False,
-            "tasks": [{"ansible.builtin.include_role": {"name": "k3s_server"}}],
-        }
-    ]
-    run = run_playbook(tmp_path, inventory, plays)
-    assert run.returncode != 0
-    assert "embedded etcd needs an odd number of servers" in run.output, run.output
