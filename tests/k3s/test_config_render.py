@@ -56,11 +56,8 @@ def render(tmp_path: Path, servers: dict, agents: dict, cluster_vars: dict | Non
                 node_settings,
                 {
                     "ansible.builtin.include_role": {"name": "k3s_server", "tasks_from": "configure.yml"},
-                    # As in k3s_server/tasks/main.yml: the first server gets the Vault token
-                    # (if any); joiners get the resolved cluster token.
-                    "vars": {
-                        "k3s_server_env_token": "{{ k3s_token | default('') if k3s_server_is_first else 'resolved-token' }}"
-                    },
+                    # What k3s_node/tasks/token.yml resolves; the first server uses only the Vault token.
+                    "vars": {"k3s_node_cluster_token": "resolved-token"},
                 },
                 end_play,
             ],
@@ -130,6 +127,8 @@ def test_single_server_cluster(tmp_path):
         assert "token" not in agent
         assert nodes[name]["env"].splitlines()[-1] == "K3S_TOKEN=resolved-token"
         assert "ExecStart=/usr/local/bin/k3s agent --config" in nodes[name]["unit"]
+        assert "Type=exec" in nodes[name]["unit"]
+        assert "EnvironmentFile=-" in nodes[name]["unit"] and "/k3s-agent.service.env" in nodes[name]["unit"]
         assert "Restart=always" in nodes[name]["unit"]
     # No Vault token: the first server starts without one and k3s generates it.
     assert "K3S_TOKEN" not in nodes["server-1"]["env"]
