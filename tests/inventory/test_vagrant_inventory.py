@@ -102,7 +102,7 @@ def test_lab_inventory_passes_the_inventory_checks(env):
     # The inventory-level play only; no VM is contacted.
     run = run_playbook(INVENTORY, "--skip-tags", "validate_nodes", env={**CLEAN_ENV, **env})
     assert run.returncode == 0, run.output
-    assert "TASK [Wait until the node answers over SSH]" not in run.output
+    assert "Wait until the node answers over SSH" not in run.output
     assert "localhost                  : ok=" in run.output and "failed=0" in run.output
 
 

@@ -54,11 +54,21 @@ def test_accepts_a_good_inventory(write_inventory):
             {},
             "k3s_servers has 2 hosts (server-1, server-2). Embedded etcd needs an odd number",
         ),
+        (
+            {f"server-{i}": node(f"10.0.0.{i}") for i in range(1, 5)},
+            {},
+            "k3s_servers has 4 hosts (server-1, server-2, server-3, server-4). Embedded etcd needs an odd number",
+        ),
         ({}, {"agent-1": node("127.0.0.1")}, "The inventory needs hosts in k3s_servers"),
         (
             {"server-1": node("127.0.0.1")},
             {"agent-1": {**LOCAL, "k3s_flannel_iface": "lo"}},
             "Host agent-1 has no k3s_node_ip",
+        ),
+        (
+            {"server-1": node("127.0.0.1")},
+            {"agent-1": node("")},
+            "Host agent-1 has no k3s_node_ip (or it is empty / not a string)",
         ),
         (
             {"server-1": node("127.0.0.1")},
@@ -88,8 +98,10 @@ def test_accepts_a_good_inventory(write_inventory):
     ],
     ids=[
         "even-servers",
+        "four-servers",
         "no-servers",
         "missing-node-ip",
+        "empty-node-ip",
         "missing-iface",
         "duplicate-ip",
         "boolean-as-string",
@@ -110,6 +122,14 @@ def test_host_in_both_groups_is_rejected(write_inventory):
     run = run_playbook(write_inventory(bad))
     assert run.returncode != 0
     assert "server-1 in both k3s_servers and k3s_agents" in run.output, run.output
+
+
+def test_host_in_neither_group_is_rejected(write_inventory):
+    bad = inventory({"server-1": node("127.0.0.1")})
+    bad["all"]["children"]["k3s_cluster"]["hosts"] = {"stray-1": node("::1")}
+    run = run_playbook(write_inventory(bad))
+    assert run.returncode != 0
+    assert "stray-1 in k3s_cluster but in neither k3s_servers nor k3s_agents" in " ".join(run.output.split()), run.output
 
 
 def test_boolean_given_as_string_on_the_command_line(write_inventory):
@@ -137,8 +157,9 @@ def test_empty_token_is_rejected_without_printing_it(write_inventory):
         # 198.51.100.0/24 is TEST-NET-2, documentation only; the check reads facts, sends nothing.
         ("198.51.100.10", "lo", "Host agent-1: k3s_node_ip 198.51.100.10 must be an address of this host on k3s_flannel_iface lo"),
         ("::1", "nosuchif0", "Host agent-1: k3s_node_ip ::1 must be an address of this host on k3s_flannel_iface nosuchif0"),
+        ("node-1.example", "lo", "Host agent-1: k3s_node_ip node-1.example must be an address of this host on k3s_flannel_iface lo"),
     ],
-    ids=["ip-not-on-host", "ip-on-another-iface"],
+    ids=["ip-not-on-host", "ip-on-another-iface", "not-an-address"],
 )
 def test_rejects_node_ip_the_host_does_not_have(write_inventory, ip, iface, message):
     bad = inventory({"server-1": node("127.0.0.1")}, {"agent-1": node(ip, iface)})

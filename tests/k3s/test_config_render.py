@@ -56,11 +56,8 @@ def render(tmp_path: Path, servers: dict, agents: dict, cluster_vars: dict | Non
                 node_settings,
                 {
                     "ansible.builtin.include_role": {"name": "k3s_server", "tasks_from": "configure.yml"},
-                    # As in k3s_server/tasks/main.yml: the first server gets the Vault token
-                    # (if any); joiners get the resolved cluster token.
-                    "vars": {
-                        "k3s_server_env_token": "{{ k3s_token | default('') if k3s_server_is_first else 'resolved-token' }}"
-                    },
+                    # What k3s_node/tasks/token.yml resolves; the first server uses only the Vault token.
+                    "vars": {"k3s_node_cluster_token": "resolved-token"},
                 },
                 end_play,
             ],
@@ -130,6 +127,8 @@ def test_single_server_cluster(tmp_path):
         assert "token" not in agent
         assert nodes[name]["env"].splitlines()[-1] == "K3S_TOKEN=resolved-token"
         assert "ExecStart=/usr/local/bin/k3s agent --config" in nodes[name]["unit"]
+        assert "Type=exec" in nodes[name]["unit"]
+        assert "EnvironmentFile=-" in nodes[name]["unit"] and "/k3s-agent.service.env" in nodes[name]["unit"]
         assert "Restart=always" in nodes[name]["unit"]
     # No Vault token: the first server starts without one and k3s generates it.
     assert "K3S_TOKEN" not in nodes["server-1"]["env"]
@@ -206,24 +205,3 @@ def test_fast_failover_off_keeps_kubernetes_defaults_and_extra_args(tmp_path):
     assert "kube-apiserver-arg" not in server
     assert server["disable"] == ["traefik"]
 
-
-@pytest.mark.parametrize("servers", [2, 4])
-def test_even_server_count_is_refused(tmp_path, servers):
-    inventory = {
-        "k3s_servers": {
-            "hosts": {
-                f"s{i}": local_host(k3s_version=VERSION, k3s_node_ip=f"10.0.0.{i + 1}", k3s_flannel_iface="eth1")
-                for i in range(servers)
-            }
-        },
-    }
-    plays = [
-        {
-            "hosts": "k3s_servers",
-            "gather_facts": False,
-            "tasks": [{"ansible.builtin.include_role": {"name": "k3s_server"}}],
-        }
-    ]
-    run = run_playbook(tmp_path, inventory, plays)
-    assert run.returncode != 0
-    assert "embedded etcd needs an odd number of servers" in run.output, run.output
