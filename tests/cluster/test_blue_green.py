@@ -27,7 +27,7 @@ def blue_green(cluster, *args: str) -> None:
     result = subprocess.run([sys.executable, "-m", "labtool.blue_green", "--namespace", BLUE_GREEN_NS, "--service", BLUE_GREEN_APP, *args],
                             capture_output=True, text=True, timeout=600,
                             env={"KUBECONFIG": str(cluster.kubeconfig), "PATH": str(REPO / ".venv" / "bin")})
-    assert result.returncode == 0, f"blue_green.py {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}"
+    assert result.returncode == 0, f"labtool.blue_green {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}"
 
 
 def versions_served(endpoint, requests: int = 20) -> set[str]:
