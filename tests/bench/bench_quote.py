@@ -23,8 +23,8 @@ Target: app req/s >= 0.6 x floor req/s, and app p99 at peak <= 3 x floor p99 at 
 With --profile DIR, py-spy then samples the app under the same load and writes a flame
 graph to DIR/quote-<date>.svg (py-spy: `pip install -e .[bench]`).
 
-Usage: python tests/bench/bench_quote.py [--connections 16] [--duration 10] [--rounds 2] [--workers 1]
-                                         [--profile DIR]
+Usage: PYTHONPATH=apps python tests/bench/bench_quote.py [--connections 16] [--duration 10] [--rounds 2]
+                                         [--workers 1] [--profile DIR]
 Needs: wrk, pgbench and the PostgreSQL server binaries (Debian: wrk, postgresql).
 """
 
