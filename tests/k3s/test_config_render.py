@@ -47,35 +47,15 @@ def render(tmp_path: Path, servers: dict, agents: dict, cluster_vars: dict | Non
     node_settings = {"ansible.builtin.import_role": {"name": "k3s_node"}, "when": False}
     # Handlers would restart real units: end the play before they run.
     end_play = {"ansible.builtin.meta": "end_play"}
-    plays = [
-        {
-            "name": "Render the servers",
-            "hosts": "k3s_servers",
-            "gather_facts": False,
-            "tasks": [
-                node_settings,
-                {
-                    "ansible.builtin.include_role": {"name": "k3s_server", "tasks_from": "configure.yml"},
-                    # What k3s_node/tasks/token.yml resolves; the first server uses only the Vault token.
-                    "vars": {"k3s_node_cluster_token": "resolved-token"},
-                },
-                end_play,
-            ],
-        },
-        {
-            "name": "Render the agents",
-            "hosts": "k3s_agents",
-            "gather_facts": False,
-            "tasks": [
-                node_settings,
-                {
-                    "ansible.builtin.include_role": {"name": "k3s_agent", "tasks_from": "configure.yml"},
-                    "vars": {"k3s_node_cluster_token": "resolved-token"},
-                },
-                end_play,
-            ],
-        },
-    ]
+    def render(group: str, role: str) -> dict:
+        # k3s_node_cluster_token: what k3s_node/tasks/token.yml resolves (the first server
+        # uses only the Vault token).
+        configure = {"ansible.builtin.include_role": {"name": role, "tasks_from": "configure.yml"},
+                     "vars": {"k3s_node_cluster_token": "resolved-token"}}
+        return {"name": f"Render the {group}", "hosts": f"k3s_{group}", "gather_facts": False,
+                "tasks": [node_settings, configure, end_play]}
+
+    plays = [render("servers", "k3s_server"), render("agents", "k3s_agent")]
     for host in [*servers, *agents]:
         # Present on every systemd host; the roles do not create it.
         (tmp_path / host / "etc/systemd/system").mkdir(parents=True)
