@@ -21,6 +21,7 @@ from .health import Health, ReadinessCheck, install_fault_admin, install_health
 from .identity import Identity
 from .logs import configure_logging, request_id_var
 from .middleware import RequestContextMiddleware
+from .openapi import install_error_schema
 
 __all__ = [
     "ConfigError",
@@ -54,6 +55,7 @@ def setup(
     _freeze_after_startup(app)
     app.add_middleware(RequestContextMiddleware, identity=identity, max_body_bytes=max_body_bytes)
     install_error_handlers(app, identity)
+    install_error_schema(app)
     app.add_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
     metrics.APP_INFO.labels(identity.service, identity.version, identity.pod).set(1)
     health = Health()
