@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 import labkit
+from labkit.openapi import LOCATION, STRICT_INTEGER, Served, error_responses
 from labkit.pg import BIGINT_MAX, DatabaseUnavailable, PgDatabase, text_input
 
 from .settings import Settings
@@ -31,30 +32,30 @@ class ItemIn(BaseModel):
 
     name: Name
     description: Description = ""
-    price_cents: Annotated[int, Field(strict=True, ge=0, le=PRICE_MAX_CENTS)]
+    price_cents: Annotated[int, Field(strict=True, ge=0, le=PRICE_MAX_CENTS, description=STRICT_INTEGER)]
 
 
-class ItemOut(BaseModel):
+class ItemOut(Served):
     id: int
     name: str
     description: str
     price_cents: int
     created_at: str
     updated_at: str
-    pod: str
-    version: str
 
 
-class ItemPage(BaseModel):
+class ItemPage(Served):
     items: list[ItemOut]
     total: int
     limit: int
     offset: int
-    pod: str
-    version: str
 
 
 ItemId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
+# Every endpoint answers 503 (with Retry-After) until the schema is ready and while the
+# database is unreachable; a write body can be malformed (400), too large or invalid.
+UNAVAILABLE = error_responses(503, retry_after=(503,))
+BODY_ERRORS = error_responses(400, 413, 422)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -92,7 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
         except NameTaken as exc:
             raise HTTPException(409, "an item with this name already exists") from exc
 
-    @app.get("/api/items", response_model=ItemPage)
+    @app.get("/api/items", response_model=ItemPage, responses={**error_responses(422), **UNAVAILABLE})
     async def list_items(
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
@@ -102,27 +103,34 @@ def create_app(settings: Settings) -> FastAPI:
             {"items": [{**item, **who} for item in items], "total": total, "limit": limit, "offset": offset, **who}
         )
 
-    @app.get("/api/items/{item_id}", response_model=ItemOut)
+    @app.get("/api/items/{item_id}", response_model=ItemOut, responses={**error_responses(404, 422), **UNAVAILABLE})
     async def get_item(item_id: ItemId) -> JSONResponse:
         item = await call(store.get, item_id)
         if item is None:
             raise HTTPException(404, f"item {item_id} not found")
         return JSONResponse({**item, **who})
 
-    @app.post("/api/items", status_code=201, response_model=ItemOut)
+    @app.post(
+        "/api/items",
+        status_code=201,
+        response_model=ItemOut,
+        responses={201: {"headers": LOCATION}, **BODY_ERRORS, **error_responses(409), **UNAVAILABLE},
+    )
     async def create_item(body: ItemIn) -> JSONResponse:
         item = await call(store.create, body.name, body.description, body.price_cents)
         log.info("item created", extra={"item_id": item["id"]})
         return JSONResponse({**item, **who}, status_code=201, headers={"Location": f"/api/items/{item['id']}"})
 
-    @app.put("/api/items/{item_id}", response_model=ItemOut)
+    @app.put(
+        "/api/items/{item_id}", response_model=ItemOut, responses={**BODY_ERRORS, **error_responses(404, 409), **UNAVAILABLE}
+    )
     async def replace_item(item_id: ItemId, body: ItemIn) -> JSONResponse:
         item = await call(store.replace, item_id, body.name, body.description, body.price_cents)
         if item is None:
             raise HTTPException(404, f"item {item_id} not found")
         return JSONResponse({**item, **who})
 
-    @app.delete("/api/items/{item_id}", status_code=204)
+    @app.delete("/api/items/{item_id}", status_code=204, responses={**error_responses(404, 422), **UNAVAILABLE})
     async def delete_item(item_id: ItemId) -> Response:
         if not await call(store.delete, item_id):
             raise HTTPException(404, f"item {item_id} not found")

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 import labkit
 from labkit.client import ServiceClient, UpstreamError
+from labkit.openapi import HTML, RETRY_AFTER, error_responses
 
 from .pages import Pages
 from .settings import Settings
@@ -24,6 +25,12 @@ log = logging.getLogger("frontend")
 PAGE_SIZE = 10
 MAX_PAGE_NUMBER = 100_000
 MAX_ID = 2**63 - 1
+# Bad parameters get labkit's JSON error; every other failure is a page.
+PAGE_ERRORS = {
+    **error_responses(422),
+    502: {"description": "Page: the backend gave an unexpected answer", "content": HTML},
+    503: {"description": "Page: the backend is unavailable", "content": HTML, "headers": RETRY_AFTER},
+}
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -65,7 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
         except ValueError:  # not JSON: something other than our backend answered
             return 502, {}
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.get("/", response_class=HTMLResponse, responses=PAGE_ERRORS)
     async def index(page: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1) -> HTMLResponse:
         try:
             status, data = await fetch("/api/items", limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
@@ -75,7 +82,11 @@ def create_app(settings: Settings) -> FastAPI:
             return unexpected(status, data)
         return HTMLResponse(pages.item_list(data, page, PAGE_SIZE))
 
-    @app.get("/items/{item_id}", response_class=HTMLResponse)
+    @app.get(
+        "/items/{item_id}",
+        response_class=HTMLResponse,
+        responses={404: {"description": "Page: no such item", "content": HTML}, **PAGE_ERRORS},
+    )
     async def item(item_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> HTMLResponse:
         try:
             status, data = await fetch(f"/api/items/{item_id}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import httpx
 from fastapi import FastAPI, HTTPException, Path, Query
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import labkit
 from labkit.client import ServiceClient, UpstreamError
+from labkit.openapi import STRICT_INTEGER, Served, error_responses
 from labkit.tracing import setup_tracing
 
 from .settings import Settings
@@ -30,7 +31,42 @@ AuthorId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 class StarsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    stars: Annotated[int, Field(strict=True, ge=1, le=5)]
+    stars: Annotated[int, Field(strict=True, ge=1, le=5, description=STRICT_INTEGER)]
+
+
+class Author(BaseModel):
+    id: int
+    name: str
+    born: int
+    field: str
+    bio: str
+
+
+class AuthorPage(Served):
+    authors: list[Author]
+    total: int
+    limit: int
+    offset: int
+
+
+class Rating(BaseModel):
+    count: int
+    average: float | None  # null before the first rating
+
+
+class AuthorView(Served):
+    author: Author
+    rating: Rating | None  # null while the ratings service cannot answer
+    degraded: list[Literal["ratings"]]
+
+
+class RatingOut(Rating, Served):
+    author_id: int
+
+
+# 502: an upstream answered wrongly (or refused our key); 503/504: it could not be
+# reached, or its circuit breaker is open; it timed out.
+UPSTREAM_ERRORS = error_responses(502, 503, 504, retry_after=(503, 504))
 
 
 def _json(response: httpx.Response, upstream: str) -> dict[str, Any]:
@@ -79,7 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(502, f"{upstream} service answered {response.status_code}")
         return body
 
-    @app.get("/api/authors")
+    @app.get("/api/authors", response_model=AuthorPage, responses={**error_responses(422), **UPSTREAM_ERRORS})
     async def list_authors(
         limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
     ) -> JSONResponse:
@@ -87,7 +123,9 @@ def create_app(settings: Settings) -> FastAPI:
         body = passthrough_errors(response, "authors")
         return JSONResponse({"authors": body["authors"], "total": body["total"], "limit": limit, "offset": offset, **who})
 
-    @app.get("/api/authors/{author_id}")
+    @app.get(
+        "/api/authors/{author_id}", response_model=AuthorView, responses={**error_responses(404, 422), **UPSTREAM_ERRORS}
+    )
     async def author_page(author_id: AuthorId) -> JSONResponse:
         author_call = call(authors, "GET", f"/api/authors/{author_id}")
         rating_call = call(ratings, "GET", f"/api/ratings/{author_id}")
@@ -105,7 +143,12 @@ def create_app(settings: Settings) -> FastAPI:
         author = {key: author[key] for key in ("id", "name", "born", "field", "bio")}
         return JSONResponse({"author": author, "rating": rating, "degraded": degraded, **who})
 
-    @app.post("/api/authors/{author_id}/ratings", status_code=201)
+    @app.post(
+        "/api/authors/{author_id}/ratings",
+        status_code=201,
+        response_model=RatingOut,
+        responses={**error_responses(400, 404, 413, 422), **UPSTREAM_ERRORS},
+    )
     async def rate(author_id: AuthorId, body: StarsIn) -> JSONResponse:
         response = await call(ratings, "POST", "/api/ratings", json={"author_id": author_id, "stars": body.stars})
         summary = passthrough_errors(response, "ratings")

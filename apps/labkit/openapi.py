@@ -42,6 +42,7 @@ class ErrorBody(Served):
     request_id: str
 
 
+HTML = {"text/html": {"schema": {"type": "string"}}}  # the content of a page, for `responses=`
 RETRY_AFTER = {
     "Retry-After": {"description": "Seconds to wait before retrying", "required": True, "schema": {"type": "string"}}
 }

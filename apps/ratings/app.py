@@ -12,13 +12,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path
+from fastapi import FastAPI, HTTPException, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 import labkit
-from labkit.auth import ApiKeyAuth
+from labkit.auth import protected_router
 from labkit.client import ServiceClient, UpstreamError
+from labkit.openapi import STRICT_INTEGER, Served, error_responses
 from labkit.tracing import setup_tracing
 
 from .settings import Settings
@@ -31,8 +32,14 @@ AuthorId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 class RatingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    author_id: Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
-    stars: Annotated[int, Field(strict=True, ge=1, le=5)]
+    author_id: Annotated[int, Field(strict=True, ge=1, le=2**63 - 1, description=STRICT_INTEGER)]
+    stars: Annotated[int, Field(strict=True, ge=1, le=5, description=STRICT_INTEGER)]
+
+
+class RatingSummary(Served):
+    author_id: int
+    count: int
+    average: float | None  # null before the first rating
 
 
 @dataclass
@@ -61,7 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="ratings", version=settings.identity.version, lifespan=lifespan, redoc_url=None)
     health = labkit.setup(app, identity, max_body_bytes=4096)
     tracer_provider = setup_tracing(app, "ratings", settings.identity.version, settings.trace_exporter)
-    api = APIRouter(prefix="/api", dependencies=[Depends(ApiKeyAuth(settings.api_keys))])
+    api = protected_router(settings.api_keys)
 
     async def ensure_author_exists(author_id: int) -> None:
         try:
@@ -75,7 +82,13 @@ def create_app(settings: Settings) -> FastAPI:
             log.error("authors service refused the call", extra={"status": response.status_code})
             raise HTTPException(502, f"authors service answered {response.status_code}")
 
-    @api.post("/ratings", status_code=201)
+    # 404: an author the authors service does not know; 502-504: it could not tell.
+    @api.post(
+        "/ratings",
+        status_code=201,
+        response_model=RatingSummary,
+        responses=error_responses(400, 404, 413, 422, 502, 503, 504),
+    )
     async def rate(body: RatingIn) -> JSONResponse:
         await ensure_author_exists(body.author_id)
         tally = tallies.setdefault(body.author_id, Tally())
@@ -84,7 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
         log.info("rating stored", extra={"author_id": body.author_id, "stars": body.stars})
         return JSONResponse({**tally.summary(body.author_id), **who}, status_code=201)
 
-    @api.get("/ratings/{author_id}")
+    @api.get("/ratings/{author_id}", response_model=RatingSummary, responses=error_responses(422))
     async def summary(author_id: AuthorId) -> JSONResponse:
         return JSONResponse({**tallies.get(author_id, Tally()).summary(author_id), **who})
 
