@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -65,18 +64,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        await store.db.open()
-
-        async def start_up() -> None:
-            await store.migrate()  # retries (and logs why) until the schema is ready
-            health.started = True
-
-        # Migrate in the background so the probes answer meanwhile (503 until ready).
-        startup = asyncio.create_task(start_up())
-        log.info("backend starting", extra={"version": identity.version})
-        yield
-        startup.cancel()
-        await store.db.close()
+        async with store.db.serving(store.migrate, health):
+            log.info("backend starting", extra={"version": identity.version})
+            yield
 
     app = FastAPI(title="backend", version=settings.identity.version, lifespan=lifespan, redoc_url=None)
     health = labkit.setup(

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -26,6 +27,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from pydantic import AfterValidator, Field, StringConstraints
 
 from .config import Env
+from .health import Health
 
 log = logging.getLogger("labkit.pg")
 
@@ -190,6 +192,22 @@ class PgDatabase:
         if self._recheck:
             self._recheck.cancel()
         await self.pool.close()
+
+    @asynccontextmanager
+    async def serving(self, migrate: Callable[[], Awaitable[None]], health: Health) -> AsyncIterator[None]:
+        """For an app's lifespan: open the pool, run `migrate` in the background so the
+        probes answer meanwhile (/startupz and /readyz say 503 until `health.started`),
+        and close the pool when the app stops."""
+        await self.open()
+
+        async def start_up() -> None:
+            await migrate()
+            health.started = True
+
+        startup = asyncio.create_task(start_up())
+        yield
+        startup.cancel()
+        await self.close()
 
     async def migrate_until_done(self, migrations: Sequence[Migration], lock_key: int) -> None:
         """Apply migrations, retrying (with backoff) until they succeed.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -67,19 +66,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        await store.db.open()
-
-        async def start_up() -> None:
-            await store.migrate()
-            health.started = True
-
-        # Migrations run in the background so the probes answer meanwhile:
-        # /startupz and /readyz say 503 until the schema is ready.
-        startup = asyncio.create_task(start_up())
-        log.info("quote app starting", extra={"pod": identity.pod, "version": identity.version})
-        yield
-        startup.cancel()
-        await store.db.close()
+        async with store.db.serving(store.migrate, health):
+            log.info("quote app starting", extra={"pod": identity.pod, "version": identity.version})
+            yield
 
     app = FastAPI(
         title="quote",
