@@ -22,8 +22,10 @@ from .identity import Identity
 from .logs import configure_logging, request_id_var
 from .middleware import RequestContextMiddleware
 from .openapi import install_error_schema
+from .settings import AppSettings
 
 __all__ = [
+    "AppSettings",
     "ConfigError",
     "Env",
     "Health",
