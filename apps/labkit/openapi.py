@@ -15,8 +15,11 @@ from pydantic.json_schema import models_json_schema
 # Strict integer fields refuse 5.0 as they refuse "5"; JSON Schema's "integer" takes
 # 5.0, so only words can say it.
 STRICT_INTEGER = "A JSON integer: 5, not 5.0 or \"5\""
-
-
+HTML = {"text/html": {"schema": {"type": "string"}}}  # the content of a page, for `responses=`
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before retrying", "required": True, "schema": {"type": "string"}}
+}
+LOCATION = {"Location": {"description": "The path of the created resource", "required": True, "schema": {"type": "string"}}}
 _COMPONENTS = "#/components/schemas/"
 
 
@@ -40,14 +43,6 @@ class ErrorBody(Served):
     message: str
     detail: list[ErrorDetail] | None = None
     request_id: str
-
-
-HTML = {"text/html": {"schema": {"type": "string"}}}  # the content of a page, for `responses=`
-RETRY_AFTER = {
-    "Retry-After": {"description": "Seconds to wait before retrying", "required": True, "schema": {"type": "string"}}
-}
-
-LOCATION = {"Location": {"description": "The path of the created resource", "required": True, "schema": {"type": "string"}}}
 
 
 def error_responses(*statuses: int, retry_after: tuple[int, ...] = ()) -> dict[int | str, dict[str, Any]]:
