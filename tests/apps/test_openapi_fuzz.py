@@ -1,6 +1,7 @@
 """Every app fuzzed from its own /openapi.json by schemathesis: each answer must be a
 status the document declares, with a body and headers that match it, never a server
-error; data the schema allows must be accepted and data it forbids refused. The apps
+error, no route let through without its key or token; data the schema allows must be
+accepted and data it forbids refused (and the rest of schemathesis's checks). The apps
 run as real uvicorn processes, on real PostgreSQL and with their real upstream services,
 so the contract checked is the one clients get.
 
@@ -28,16 +29,10 @@ ADMIN_TOKEN = "fuzz-admin-" + secrets.token_hex(8)
 # of rows x the widest dataset: the schema's maximum is then the only limit on rows.
 ANALYTICS_MAX_ROWS = 100_000
 MAX_EXAMPLES = 25  # per operation and phase: all seven apps in about two minutes on 2 cores
-CHECKS = ",".join((
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_headers_conformance",
-    "response_schema_conformance",
-    "negative_data_rejection",
-    "positive_data_acceptance",
-    "ignored_auth",
-))
+# Every check but one: the Allow header of a 405 names only the methods of one of the
+# routes sharing its path (Starlette answers from the first it matches). Known, and a
+# change of behaviour to fix, so left for later.
+CHECKS = ("--checks", "all", "--exclude-checks", "allow_header_conformance")
 
 _numbers = itertools.count(1)
 
@@ -98,7 +93,7 @@ def test_every_answer_is_declared_in_the_apps_openapi_document(app, request, tmp
         run = subprocess.run(
             [
                 sys.executable, "-m", "schemathesis.cli", "run", f"{urls[-1]}/openapi.json",
-                "--checks", CHECKS, "--max-examples", str(MAX_EXAMPLES),
+                *CHECKS, "--max-examples", str(MAX_EXAMPLES),
                 "--generation-deterministic", "--workers", "1", "--no-color",
                 # The keys are made for this run; unsanitised, "author_id" stays readable.
                 "--output-sanitize", "false",
