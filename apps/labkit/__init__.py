@@ -18,7 +18,7 @@ from . import metrics
 from .config import ConfigError, Env, load_or_exit, pod_name
 from .errors import error_body, error_response, install_error_handlers
 from .health import Health, ReadinessCheck, install_fault_admin, install_health
-from .identity import Identity
+from .identity import Identity, Who
 from .logs import configure_logging, request_id_var
 from .middleware import RequestContextMiddleware
 from .openapi import install_error_schema
@@ -38,6 +38,7 @@ __all__ = [
     "load_or_exit",
     "pod_name",
     "request_id_var",
+    "Who",
     "setup",
 ]
 
@@ -55,6 +56,7 @@ def setup(
     Returns the Health object; set `health.started = True` when start-up work is done.
     """
     _freeze_after_startup(app)
+    app.state.identity = identity
     app.add_middleware(RequestContextMiddleware, identity=identity, max_body_bytes=max_body_bytes)
     install_error_handlers(app, identity)
     install_error_schema(app)

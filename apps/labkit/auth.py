@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Security
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 
 from .config import Env
@@ -59,6 +59,6 @@ class ApiKeyAuth:
         raise HTTPException(401, f"{reason} (send it in the {API_KEY_HEADER} header)")
 
 
-def protected_router(keys: Iterable[str], prefix: str = "/api") -> APIRouter:
-    """A router whose every route needs one of `keys` (401 otherwise, declared as such)."""
-    return APIRouter(prefix=prefix, dependencies=[Depends(ApiKeyAuth(keys))], responses=error_responses(401))
+def include_protected(app: FastAPI, router: APIRouter, keys: Iterable[str]) -> None:
+    """Mount `router` so that every route needs one of `keys` (401 otherwise, declared as such)."""
+    app.include_router(router, dependencies=[Depends(ApiKeyAuth(keys))], responses=error_responses(401))

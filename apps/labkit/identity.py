@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from .config import Env
 
@@ -21,3 +24,12 @@ class Identity:
     def fields(self) -> dict[str, str]:
         """The fields every JSON response body carries."""
         return {"pod": self.pod, "version": self.version}
+
+
+def _who(request: Request) -> dict[str, str]:
+    return request.app.state.identity.fields()
+
+
+# A route's parameter `who: Who` is the answering app's Identity.fields() (labkit.setup
+# keeps the Identity on app.state), for routers that live outside create_app.
+Who = Annotated[dict[str, str], Depends(_who)]
