@@ -96,7 +96,7 @@ class Upstreams:
     ratings: ServiceClient
 
 
-def _upstreams(request: Request) -> Upstreams:
+async def _upstreams(request: Request) -> Upstreams:
     return request.app.state.upstreams
 
 

@@ -26,7 +26,7 @@ class Identity:
         return {"pod": self.pod, "version": self.version}
 
 
-def _who(request: Request) -> dict[str, str]:
+async def _who(request: Request) -> dict[str, str]:  # async: FastAPI runs plain functions in a thread
     return request.app.state.identity.fields()
 
 

@@ -63,7 +63,7 @@ class Store:
             raise HTTPException(502, f"authors service answered {response.status_code}")
 
 
-def _store(request: Request) -> Store:
+async def _store(request: Request) -> Store:
     return request.app.state.store
 
 
