@@ -6,11 +6,11 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from labkit import Health, Who
+from labkit import Health, Who, from_app_state
 from labkit.openapi import LOCATION, STRICT_INTEGER, Served, error_responses
 from labkit.pg import BIGINT_MAX, DatabaseUnavailable, text_input
 
@@ -71,11 +71,7 @@ class Catalogue:
             raise HTTPException(409, "an item with this name already exists") from exc
 
 
-async def _catalogue(request: Request) -> Catalogue:
-    return request.app.state.catalogue
-
-
-Items = Annotated[Catalogue, Depends(_catalogue)]
+Items = Annotated[Catalogue, from_app_state("catalogue")]
 router = APIRouter(prefix="/api")
 
 

@@ -6,9 +6,10 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
+from labkit import from_app_state
 from labkit.client import ServiceClient, UpstreamError
 from labkit.openapi import HTML, RETRY_AFTER, error_responses
 
@@ -55,11 +56,7 @@ class Site:
         return HTMLResponse(html, status_code=502)
 
 
-async def _site(request: Request) -> Site:
-    return request.app.state.site
-
-
-CurrentSite = Annotated[Site, Depends(_site)]
+CurrentSite = Annotated[Site, from_app_state("site")]
 router = APIRouter()
 
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from labkit import Who
+from labkit import Who, from_app_state
 from labkit.client import ServiceClient, UpstreamError
 from labkit.openapi import STRICT_INTEGER, Served, error_responses
 
@@ -96,11 +96,7 @@ class Upstreams:
     ratings: ServiceClient
 
 
-async def _upstreams(request: Request) -> Upstreams:
-    return request.app.state.upstreams
-
-
-Services = Annotated[Upstreams, Depends(_upstreams)]
+Services = Annotated[Upstreams, from_app_state("upstreams")]
 router = APIRouter(prefix="/api")
 
 

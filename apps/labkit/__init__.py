@@ -18,7 +18,7 @@ from . import metrics
 from .config import ConfigError, Env, load_or_exit, pod_name
 from .errors import error_body, error_response, install_error_handlers
 from .health import Health, ReadinessCheck, install_fault_admin, install_health
-from .identity import Identity, Who
+from .identity import Identity, Who, from_app_state
 from .logs import configure_logging, request_id_var
 from .middleware import RequestContextMiddleware
 from .openapi import install_error_schema
@@ -35,6 +35,7 @@ __all__ = [
     "configure_logging",
     "error_body",
     "error_response",
+    "from_app_state",
     "load_or_exit",
     "pod_name",
     "request_id_var",

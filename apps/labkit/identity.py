@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -33,3 +33,13 @@ async def _who(request: Request) -> dict[str, str]:  # async: FastAPI runs plain
 # A route's parameter `who: Who` is the answering app's Identity.fields() (labkit.setup
 # keeps the Identity on app.state), for routers that live outside create_app.
 Who = Annotated[dict[str, str], Depends(_who)]
+
+
+def from_app_state(name: str) -> Any:
+    """A dependency giving `app.state.<name>`: the object create_app built for a router's routes,
+    e.g. `Items = Annotated[Catalogue, from_app_state("catalogue")]`."""
+
+    async def get(request: Request) -> Any:  # async: FastAPI runs plain functions in a thread
+        return getattr(request.app.state, name)
+
+    return Depends(get)

@@ -7,11 +7,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from labkit import Who
+from labkit import Who, from_app_state
 from labkit.client import ServiceClient, UpstreamError
 from labkit.openapi import STRICT_INTEGER, Served, error_responses
 
@@ -63,11 +63,7 @@ class Store:
             raise HTTPException(502, f"authors service answered {response.status_code}")
 
 
-async def _store(request: Request) -> Store:
-    return request.app.state.store
-
-
-Ratings = Annotated[Store, Depends(_store)]
+Ratings = Annotated[Store, from_app_state("store")]
 router = APIRouter(prefix="/api")
 
 
