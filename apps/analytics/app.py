@@ -12,13 +12,15 @@ import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 from prometheus_client import Gauge
+from pydantic import BaseModel, Field
 
 import labkit
+from labkit.openapi import Served, error_responses
 
 from . import memory
 from .compute import describe
@@ -31,6 +33,40 @@ RSS.set_function(memory.rss_bytes)
 PEAK_RSS = Gauge("analytics_peak_rss_bytes", "Peak resident set size since the last reset (the last request's peak).")
 PEAK_RSS.set_function(memory.peak_rss_bytes)
 LAST_REQUEST_PEAK = Gauge("analytics_last_request_peak_rss_bytes", "Peak RSS measured during the last computation.")
+
+
+class ColumnStats(BaseModel):
+    # null where undefined (std of one row)
+    mean: float | None
+    std: float | None
+    min: float | None
+    p25: float | None = Field(alias="25%")
+    p50: float | None = Field(alias="50%")
+    p75: float | None = Field(alias="75%")
+    max: float | None
+
+
+class RequestMemory(BaseModel):
+    rss_before_bytes: int
+    peak_rss_bytes: int
+    peak_scope: Literal["request", "process"]  # "process" where the kernel cannot reset the peak
+    rss_after_bytes: int
+
+
+class Stats(Served):
+    rows: int
+    columns: int
+    seed: int
+    dataset_bytes: int
+    columns_stats: dict[str, ColumnStats]
+    max_abs_correlation: float | None  # null for one column
+    memory: RequestMemory
+    seconds: float
+
+
+class Memory(Served):
+    rss_bytes: int
+    peak_rss_bytes: int
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -51,9 +87,16 @@ def create_app(settings: Settings) -> FastAPI:
         detail = [{"loc": ["query", field], "msg": message, "type": "less_than_equal"}]
         return labkit.error_response(identity, 422, "requested dataset is larger than this app allows", detail=detail)
 
-    @app.get("/api/stats")
+    @app.get("/api/stats", response_model=Stats, responses=error_responses(422, 429, retry_after=(429,)))
     async def stats(
-        rows: Annotated[int, Query(ge=1, description="rows in the generated dataset")] = 100_000,
+        # A default, not Annotated: the annotations are strings, and these bounds come from
+        # the settings. The handler checks the maximum (for its own message); the schema shows it.
+        rows: int = Query(
+            100_000,
+            ge=1,
+            json_schema_extra={"maximum": settings.max_rows},
+            description=f"rows in the generated dataset; rows x columns at most {settings.max_cells}",
+        ),
         columns: Annotated[int, Query(ge=1, le=MAX_COLUMNS)] = 8,
         seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
     ) -> JSONResponse:
@@ -92,7 +135,7 @@ def create_app(settings: Settings) -> FastAPI:
             }
         )
 
-    @app.get("/api/memory")
+    @app.get("/api/memory", response_model=Memory)
     async def current_memory() -> JSONResponse:
         return JSONResponse({"rss_bytes": memory.rss_bytes(), "peak_rss_bytes": memory.peak_rss_bytes(), **who})
 

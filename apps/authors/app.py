@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 from contextlib import asynccontextmanager
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 import labkit
-from labkit.auth import ApiKeyAuth
+from labkit.auth import include_protected
 from labkit.tracing import setup_tracing
 
-from .catalogue import AUTHORS
+from . import api
 from .settings import Settings
-
-log = logging.getLogger("authors")
 
 
 def create_app(settings: Settings) -> FastAPI:
-    identity = settings.identity
-    who = identity.fields()
-
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         health.started = True
@@ -30,24 +22,7 @@ def create_app(settings: Settings) -> FastAPI:
         tracer_provider.shutdown()
 
     app = FastAPI(title="authors", version=settings.identity.version, lifespan=lifespan, redoc_url=None)
-    health = labkit.setup(app, identity)
+    health = labkit.setup(app, settings.identity)
     tracer_provider = setup_tracing(app, "authors", settings.identity.version, settings.trace_exporter)
-    api = APIRouter(prefix="/api", dependencies=[Depends(ApiKeyAuth(settings.api_keys))])
-
-    @api.get("/authors")
-    async def list_authors(
-        limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
-    ) -> JSONResponse:
-        ids = sorted(AUTHORS)[offset : offset + limit]
-        authors = [{"id": i, **AUTHORS[i]} for i in ids]
-        return JSONResponse({"authors": authors, "total": len(AUTHORS), "limit": limit, "offset": offset, **who})
-
-    @api.get("/authors/{author_id}")
-    async def get_author(author_id: Annotated[int, Path(ge=1, le=2**63 - 1)]) -> JSONResponse:
-        if author_id not in AUTHORS:
-            raise HTTPException(404, f"author {author_id} not found")
-        log.info("author served", extra={"author_id": author_id})
-        return JSONResponse({"id": author_id, **AUTHORS[author_id], **who})
-
-    app.include_router(api)
+    include_protected(app, api.router, settings.api_keys)
     return app

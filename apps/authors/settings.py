@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import labkit
+from labkit import AppSettings, Env
 from labkit.auth import api_keys_from_env
 from labkit.tracing import exporter_from_env
 
@@ -13,18 +12,13 @@ from . import __version__
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(AppSettings):
+    SERVICE = "authors"
+    VERSION = __version__
+
     api_keys: frozenset[str] = field(repr=False)
     trace_exporter: str
-    identity: labkit.Identity
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = labkit.Env(environ)
-        settings = cls(
-            api_keys=api_keys_from_env(env),
-            trace_exporter=exporter_from_env(env),
-            identity=labkit.Identity.from_env(env, "authors", __version__),
-        )
-        env.check()
-        return settings
+    def _read(cls, env: Env) -> dict:
+        return {"api_keys": api_keys_from_env(env), "trace_exporter": exporter_from_env(env)}

@@ -2,130 +2,37 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import asynccontextmanager
-from typing import Annotated
 
-from fastapi import FastAPI, HTTPException, Path, Query, Response
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import FastAPI
 
 import labkit
-from labkit.pg import BIGINT_MAX, DatabaseUnavailable, PgDatabase, text_input
+from labkit.pg import PgDatabase
 
+from . import api
 from .settings import Settings
-from .store import DESCRIPTION_MAX, NAME_MAX, PRICE_MAX_CENTS, ItemStore, NameTaken
+from .store import ItemStore
 
 log = logging.getLogger("backend")
 
 MAX_BODY_BYTES = 16 * 1024
-MAX_PAGE = 100
-MAX_OFFSET = 1_000_000
-Name = text_input(NAME_MAX)
-Description = text_input(DESCRIPTION_MAX, min_length=0)
-
-
-class ItemIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: Name
-    description: Description = ""
-    price_cents: Annotated[int, Field(strict=True, ge=0, le=PRICE_MAX_CENTS)]
-
-
-class ItemOut(BaseModel):
-    id: int
-    name: str
-    description: str
-    price_cents: int
-    created_at: str
-    updated_at: str
-    pod: str
-    version: str
-
-
-class ItemPage(BaseModel):
-    items: list[ItemOut]
-    total: int
-    limit: int
-    offset: int
-    pod: str
-    version: str
-
-
-ItemId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
 
 
 def create_app(settings: Settings) -> FastAPI:
     identity = settings.identity
-    who = identity.fields()
     store = ItemStore(PgDatabase(settings.database, f"backend/{settings.identity.pod}"))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        await store.db.open()
-
-        async def start_up() -> None:
-            await store.migrate()  # retries (and logs why) until the schema is ready
-            health.started = True
-
-        # Migrate in the background so the probes answer meanwhile (503 until ready).
-        startup = asyncio.create_task(start_up())
-        log.info("backend starting", extra={"version": identity.version})
-        yield
-        startup.cancel()
-        await store.db.close()
+        async with store.db.serving(store.migrate, health):
+            log.info("backend starting", extra={"version": identity.version})
+            yield
 
     app = FastAPI(title="backend", version=settings.identity.version, lifespan=lifespan, redoc_url=None)
     health = labkit.setup(
         app, identity, readiness_check=store.db.ping, admin_token=settings.admin_token, max_body_bytes=MAX_BODY_BYTES
     )
-
-    async def call(operation, *args):
-        if not health.started:
-            raise HTTPException(503, "starting: database schema not ready yet", headers={"Retry-After": "2"})
-        try:
-            return await operation(*args)
-        except DatabaseUnavailable as exc:
-            raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from exc
-        except NameTaken as exc:
-            raise HTTPException(409, "an item with this name already exists") from exc
-
-    @app.get("/api/items", response_model=ItemPage)
-    async def list_items(
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
-        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    ) -> JSONResponse:
-        items, total = await call(store.page, limit, offset)
-        return JSONResponse(
-            {"items": [{**item, **who} for item in items], "total": total, "limit": limit, "offset": offset, **who}
-        )
-
-    @app.get("/api/items/{item_id}", response_model=ItemOut)
-    async def get_item(item_id: ItemId) -> JSONResponse:
-        item = await call(store.get, item_id)
-        if item is None:
-            raise HTTPException(404, f"item {item_id} not found")
-        return JSONResponse({**item, **who})
-
-    @app.post("/api/items", status_code=201, response_model=ItemOut)
-    async def create_item(body: ItemIn) -> JSONResponse:
-        item = await call(store.create, body.name, body.description, body.price_cents)
-        log.info("item created", extra={"item_id": item["id"]})
-        return JSONResponse({**item, **who}, status_code=201, headers={"Location": f"/api/items/{item['id']}"})
-
-    @app.put("/api/items/{item_id}", response_model=ItemOut)
-    async def replace_item(item_id: ItemId, body: ItemIn) -> JSONResponse:
-        item = await call(store.replace, item_id, body.name, body.description, body.price_cents)
-        if item is None:
-            raise HTTPException(404, f"item {item_id} not found")
-        return JSONResponse({**item, **who})
-
-    @app.delete("/api/items/{item_id}", status_code=204)
-    async def delete_item(item_id: ItemId) -> Response:
-        if not await call(store.delete, item_id):
-            raise HTTPException(404, f"item {item_id} not found")
-        return Response(status_code=204)
-
+    app.state.catalogue = api.Catalogue(store, health)
+    app.include_router(api.router)
     return app

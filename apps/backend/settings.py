@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import labkit
+from labkit import AppSettings, Env
 from labkit.pg import PgSettings
 
 from . import __version__
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(AppSettings):
+    SERVICE = "backend"
+    VERSION = __version__
+
     database: PgSettings
-    identity: labkit.Identity
     admin_token: str = field(repr=False)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = labkit.Env(environ)
-        settings = cls(
-            database=PgSettings.from_env(env),
-            identity=labkit.Identity.from_env(env, "backend", __version__),
-            admin_token=env.optional("ADMIN_TOKEN"),
-        )
-        env.check()
-        return settings
+    def _read(cls, env: Env) -> dict:
+        return {"database": PgSettings.from_env(env), "admin_token": env.optional("ADMIN_TOKEN")}

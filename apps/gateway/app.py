@@ -6,111 +6,34 @@ without its rating); without the authors service there is nothing to show (503).
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
 
-import httpx
-from fastapi import FastAPI, HTTPException, Path, Query
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import FastAPI
 
 import labkit
-from labkit.client import ServiceClient, UpstreamError
+from labkit.client import ServiceClient
 from labkit.tracing import setup_tracing
 
+from . import api
 from .settings import Settings
-
-log = logging.getLogger("gateway")
-
-AuthorId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-
-
-class StarsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    stars: Annotated[int, Field(strict=True, ge=1, le=5)]
-
-
-def _json(response: httpx.Response, upstream: str) -> dict[str, Any]:
-    try:
-        return response.json()
-    except ValueError:
-        raise HTTPException(502, f"{upstream} service answered something that is not JSON") from None
 
 
 def create_app(settings: Settings) -> FastAPI:
-    identity = settings.identity
-    who = identity.fields()
-    authors = ServiceClient.from_settings(settings.authors)
-    ratings = ServiceClient.from_settings(settings.ratings)
+    upstreams = api.Upstreams(ServiceClient.from_settings(settings.authors), ServiceClient.from_settings(settings.ratings))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         health.started = True
         yield
-        await authors.close()
-        await ratings.close()
+        await upstreams.authors.close()
+        await upstreams.ratings.close()
         tracer_provider.shutdown()
 
     app = FastAPI(title="gateway", version=settings.identity.version, lifespan=lifespan, redoc_url=None)
+    app.state.upstreams = upstreams
     # Readiness does not call the services: the breakers already fail fast per
     # request, and the gateway still answers (degraded) while one is down.
-    health = labkit.setup(app, identity, max_body_bytes=4096)
+    health = labkit.setup(app, settings.identity, max_body_bytes=4096)
     tracer_provider = setup_tracing(app, "gateway", settings.identity.version, settings.trace_exporter)
-
-    async def call(client: ServiceClient, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = await client.request(method, path, **kwargs)
-        except UpstreamError as exc:
-            raise HTTPException(exc.status, str(exc), headers={"Retry-After": "5"}) from exc
-        if response.status_code in (401, 403):
-            # Our key is not (or no longer) in the service's set: an operator problem.
-            log.error("upstream refused our API key", extra={"upstream": client.upstream})
-            raise HTTPException(502, f"{client.upstream} service refused the gateway's credentials")
-        return response
-
-    def passthrough_errors(response: httpx.Response, upstream: str) -> dict[str, Any]:
-        body = _json(response, upstream)
-        if response.status_code == 404:
-            raise HTTPException(404, body.get("message", "not found"))
-        if response.status_code >= 400:
-            raise HTTPException(502, f"{upstream} service answered {response.status_code}")
-        return body
-
-    @app.get("/api/authors")
-    async def list_authors(
-        limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
-    ) -> JSONResponse:
-        response = await call(authors, "GET", "/api/authors", params={"limit": limit, "offset": offset})
-        body = passthrough_errors(response, "authors")
-        return JSONResponse({"authors": body["authors"], "total": body["total"], "limit": limit, "offset": offset, **who})
-
-    @app.get("/api/authors/{author_id}")
-    async def author_page(author_id: AuthorId) -> JSONResponse:
-        author_call = call(authors, "GET", f"/api/authors/{author_id}")
-        rating_call = call(ratings, "GET", f"/api/ratings/{author_id}")
-        author_response, rating_response = await asyncio.gather(author_call, rating_call, return_exceptions=True)
-        if isinstance(author_response, BaseException):
-            raise author_response
-        author = passthrough_errors(author_response, "authors")
-        degraded = []
-        if isinstance(rating_response, BaseException) or rating_response.status_code != 200:
-            degraded.append("ratings")
-            rating = None
-        else:
-            body = _json(rating_response, "ratings")
-            rating = {"count": body["count"], "average": body["average"]}
-        author = {key: author[key] for key in ("id", "name", "born", "field", "bio")}
-        return JSONResponse({"author": author, "rating": rating, "degraded": degraded, **who})
-
-    @app.post("/api/authors/{author_id}/ratings", status_code=201)
-    async def rate(author_id: AuthorId, body: StarsIn) -> JSONResponse:
-        response = await call(ratings, "POST", "/api/ratings", json={"author_id": author_id, "stars": body.stars})
-        summary = passthrough_errors(response, "ratings")
-        return JSONResponse(
-            {"author_id": author_id, "count": summary["count"], "average": summary["average"], **who}, status_code=201
-        )
-
+    app.include_router(api.router)
     return app

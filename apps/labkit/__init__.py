@@ -18,11 +18,14 @@ from . import metrics
 from .config import ConfigError, Env, load_or_exit, pod_name
 from .errors import error_body, error_response, install_error_handlers
 from .health import Health, ReadinessCheck, install_fault_admin, install_health
-from .identity import Identity
+from .identity import Identity, Who, from_app_state
 from .logs import configure_logging, request_id_var
 from .middleware import RequestContextMiddleware
+from .openapi import install_error_schema
+from .settings import AppSettings
 
 __all__ = [
+    "AppSettings",
     "ConfigError",
     "Env",
     "Health",
@@ -32,9 +35,11 @@ __all__ = [
     "configure_logging",
     "error_body",
     "error_response",
+    "from_app_state",
     "load_or_exit",
     "pod_name",
     "request_id_var",
+    "Who",
     "setup",
 ]
 
@@ -52,8 +57,10 @@ def setup(
     Returns the Health object; set `health.started = True` when start-up work is done.
     """
     _freeze_after_startup(app)
+    app.state.identity = identity
     app.add_middleware(RequestContextMiddleware, identity=identity, max_body_bytes=max_body_bytes)
     install_error_handlers(app, identity)
+    install_error_schema(app)
     app.add_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
     metrics.APP_INFO.labels(identity.service, identity.version, identity.pod).set(1)
     health = Health()

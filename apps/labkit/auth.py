@@ -10,15 +10,21 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Iterable
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader
 
 from .config import Env
+from .openapi import error_responses
 
 API_KEY_HEADER = "X-API-Key"
 MIN_KEY_LENGTH = 16
 
 log = logging.getLogger("labkit.auth")
+
+# Declares the scheme in the OpenAPI document; ApiKeyAuth decides and answers 401 itself.
+_SCHEME = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="One of the service's API_KEYS")
 
 
 def api_keys_from_env(env: Env, name: str = "API_KEYS") -> frozenset[str]:
@@ -44,11 +50,15 @@ class ApiKeyAuth:
         matches = [hmac.compare_digest(candidate, key) for key in self._keys]
         return any(matches)
 
-    async def __call__(self, request: Request) -> None:
-        supplied = request.headers.get(API_KEY_HEADER)
+    async def __call__(self, request: Request, supplied: Annotated[str | None, Security(_SCHEME)]) -> None:
         if supplied and self._accepted(supplied):
             return
         reason = "missing API key" if not supplied else "invalid API key"
         client = request.client.host if request.client else ""
         log.warning("request rejected: %s", reason, extra={"path": request.url.path, "client": client})
         raise HTTPException(401, f"{reason} (send it in the {API_KEY_HEADER} header)")
+
+
+def include_protected(app: FastAPI, router: APIRouter, keys: Iterable[str]) -> None:
+    """Mount `router` so that every route needs one of `keys` (401 otherwise, declared as such)."""
+    app.include_router(router, dependencies=[Depends(ApiKeyAuth(keys))], responses=error_responses(401))

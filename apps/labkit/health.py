@@ -14,15 +14,25 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBearer
 
 from .identity import Identity
+from .openapi import Served, error_responses
 
 log = logging.getLogger("labkit.health")
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 Probe = Literal["liveness", "readiness"]
+
+
+class FaultState(Served):
+    faults: dict[Probe, bool]
+
+
+# Declares the scheme in the OpenAPI document; require_token decides and answers itself.
+_BEARER = HTTPBearer(auto_error=False, description="The app's ADMIN_TOKEN")
 
 
 class Health:
@@ -86,21 +96,29 @@ def install_fault_admin(app: FastAPI, identity: Identity, health: Health, token:
         if not hmac.compare_digest(supplied.encode(), expected):
             raise HTTPException(403, "invalid bearer token")
 
-    router = APIRouter(prefix="/admin/faults", dependencies=[Depends(require_token)], include_in_schema=False)
+    responses = error_responses(401, 403)
+    responses[401]["headers"] = {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}}
+    router = APIRouter(
+        prefix="/admin/faults",
+        tags=["admin"],
+        dependencies=[Security(_BEARER), Depends(require_token)],
+        responses=responses,
+    )
+
     def state() -> dict:
         return {"faults": dict(health.faults), **identity.fields()}
 
-    @router.get("")
+    @router.get("", response_model=FaultState)
     async def show() -> dict:
         return state()
 
-    @router.post("/{probe}")
+    @router.post("/{probe}", response_model=FaultState, responses=error_responses(422))
     async def inject(probe: Probe) -> dict:
         health.faults[probe] = True
         log.warning("fault injected", extra={"probe": probe})
         return state()
 
-    @router.delete("/{probe}")
+    @router.delete("/{probe}", response_model=FaultState, responses=error_responses(422))
     async def clear(probe: Probe) -> dict:
         health.faults[probe] = False
         log.warning("fault cleared", extra={"probe": probe})

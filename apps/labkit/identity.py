@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
 
 from .config import Env
 
@@ -21,3 +24,22 @@ class Identity:
     def fields(self) -> dict[str, str]:
         """The fields every JSON response body carries."""
         return {"pod": self.pod, "version": self.version}
+
+
+async def _who(request: Request) -> dict[str, str]:  # async: FastAPI runs plain functions in a thread
+    return request.app.state.identity.fields()
+
+
+# A route's parameter `who: Who` is the answering app's Identity.fields() (labkit.setup
+# keeps the Identity on app.state), for routers that live outside create_app.
+Who = Annotated[dict[str, str], Depends(_who)]
+
+
+def from_app_state(name: str) -> Any:
+    """A dependency giving `app.state.<name>`: the object create_app built for a router's routes,
+    e.g. `Items = Annotated[Catalogue, from_app_state("catalogue")]`."""
+
+    async def get(request: Request) -> Any:  # async: FastAPI runs plain functions in a thread
+        return getattr(request.app.state, name)
+
+    return Depends(get)

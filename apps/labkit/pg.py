@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -23,9 +24,10 @@ from psycopg import AsyncConnection
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from .config import Env
+from .health import Health
 
 log = logging.getLogger("labkit.pg")
 
@@ -39,13 +41,41 @@ def no_nul(value: str) -> str:
     return value
 
 
+NO_NUL_PATTERN = "^[^\\x00]*$"
+# What str.strip() in pydantic's strip_whitespace removes (Unicode White_Space).
+_SPACE = "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+
+
+def _trimmed_pattern(max_length: int, min_length: int) -> str:
+    """The regular expression of what text_input accepts: any surrounding white space,
+    around min_length to max_length characters without NUL that neither start nor end
+    with white space. JSON Schema's minLength/maxLength would count the white space."""
+    edge = f"[^{_SPACE}\\x00]"
+    inner = f"[^\\x00]{{{max(min_length - 2, 0)},{max_length - 2}}}"
+    text = edge if max_length == 1 else f"{edge}(?:{inner}{edge}){'?' if min_length <= 1 else ''}"
+    if min_length == 0:
+        text = f"(?:{text})?"
+    return f"^[{_SPACE}]*{text}[{_SPACE}]*$"
+
+
 def text_input(max_length: int, min_length: int = 1) -> Any:
     """The type of a request string stored as PostgreSQL text: trimmed, length-bounded, no NUL."""
     return Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
         AfterValidator(no_nul),
+        # The schema states the rule as a pattern instead of the raw lengths.
+        Field(json_schema_extra=lambda schema: _trimmed_schema(schema, min_length, max_length)),
     ]
+
+
+def _trimmed_schema(schema: dict[str, Any], min_length: int, max_length: int) -> None:
+    schema.pop("minLength", None)
+    schema.pop("maxLength", None)
+    schema["pattern"] = _trimmed_pattern(max_length, min_length)
+    schema["description"] = (
+        f"{min_length} to {max_length} characters once surrounding white space is trimmed; no NUL characters"
+    )
 
 
 class DatabaseUnavailable(Exception):
@@ -162,6 +192,22 @@ class PgDatabase:
         if self._recheck:
             self._recheck.cancel()
         await self.pool.close()
+
+    @asynccontextmanager
+    async def serving(self, migrate: Callable[[], Awaitable[None]], health: Health) -> AsyncIterator[None]:
+        """For an app's lifespan: open the pool, run `migrate` in the background so the
+        probes answer meanwhile (/startupz and /readyz say 503 until `health.started`),
+        and close the pool when the app stops."""
+        await self.open()
+
+        async def start_up() -> None:
+            await migrate()
+            health.started = True
+
+        startup = asyncio.create_task(start_up())
+        yield
+        startup.cancel()
+        await self.close()
 
     async def migrate_until_done(self, migrations: Sequence[Migration], lock_key: int) -> None:
         """Apply migrations, retrying (with backoff) until they succeed.

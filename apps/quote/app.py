@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 import labkit
-from labkit.pg import BIGINT_MAX, DatabaseUnavailable, PgDatabase, no_nul, text_input
+from labkit.openapi import HTML, LOCATION, Served, error_responses
+from labkit.pg import BIGINT_MAX, NO_NUL_PATTERN, DatabaseUnavailable, PgDatabase, no_nul, text_input
 
 from .db import QuoteStore
 from .migrations import AUTHOR_MAX, TEXT_MAX
@@ -36,22 +36,27 @@ class QuoteIn(BaseModel):
     text: Text
 
 
-class QuoteOut(BaseModel):
+class Quote(BaseModel):
     id: int
     author: str
     text: str
     created_at: str
-    pod: str
-    version: str
 
 
-class QuotePage(BaseModel):
-    quotes: list[dict[str, Any]]
+class QuoteOut(Quote, Served):
+    pass
+
+
+class QuotePage(Served):
+    quotes: list[Quote]
     search: str | None = None  # release 2, when searching
     limit: int
     offset: int
-    pod: str
-    version: str
+
+
+# Every data endpoint answers 503 (with Retry-After) until the schema is ready and
+# while the database is unreachable.
+UNAVAILABLE = error_responses(503, retry_after=(503,))
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -61,19 +66,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        await store.db.open()
-
-        async def start_up() -> None:
-            await store.migrate()
-            health.started = True
-
-        # Migrations run in the background so the probes answer meanwhile:
-        # /startupz and /readyz say 503 until the schema is ready.
-        startup = asyncio.create_task(start_up())
-        log.info("quote app starting", extra={"pod": identity.pod, "version": identity.version})
-        yield
-        startup.cancel()
-        await store.db.close()
+        async with store.db.serving(store.migrate, health):
+            log.info("quote app starting", extra={"pod": identity.pod, "version": identity.version})
+            yield
 
     app = FastAPI(
         title="quote",
@@ -104,7 +99,11 @@ def create_app(settings: Settings) -> FastAPI:
     # Handlers return JSONResponse directly: the dicts are already JSON-ready, and
     # skipping FastAPI's response encoding matters on the hot path.
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.get(
+        "/",
+        response_class=HTMLResponse,
+        responses={503: {"description": "The page, saying the database is unavailable", "content": HTML}},
+    )
     async def index() -> HTMLResponse:
         try:
             quote = await with_store(store.random)
@@ -114,13 +113,18 @@ def create_app(settings: Settings) -> FastAPI:
         html = render_page(settings.app_message, identity.pod, identity.version, quote, problem, settings.app_release)
         return HTMLResponse(html, status_code=status)
 
-    @app.get("/api/quotes", response_model=QuotePage)
+    @app.get("/api/quotes", response_model=QuotePage, responses={**error_responses(422), **UNAVAILABLE})
     async def list_quotes(
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
         search: Annotated[
             str | None,
-            Query(min_length=1, max_length=SEARCH_MAX, description="release 2: full-text search"),
+            Query(
+                min_length=1,
+                max_length=SEARCH_MAX,
+                description="release 2: full-text search; no NUL characters",
+                json_schema_extra={"pattern": NO_NUL_PATTERN},
+            ),
             AfterValidator(no_nul),
         ] = None,
     ) -> JSONResponse:
@@ -130,21 +134,26 @@ def create_app(settings: Settings) -> FastAPI:
         quotes = await with_store(store.page, limit, offset)
         return JSONResponse({"quotes": quotes, "limit": limit, "offset": offset, **who})
 
-    @app.get("/api/quotes/random", response_model=QuoteOut)
+    @app.get("/api/quotes/random", response_model=QuoteOut, responses={**error_responses(404), **UNAVAILABLE})
     async def random_quote() -> JSONResponse:
         quote = await with_store(store.random)
         if quote is None:
             raise HTTPException(404, "there are no quotes yet")
         return JSONResponse({**quote, **who})
 
-    @app.get("/api/quotes/{quote_id}", response_model=QuoteOut)
+    @app.get("/api/quotes/{quote_id}", response_model=QuoteOut, responses={**error_responses(404, 422), **UNAVAILABLE})
     async def get_quote(quote_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)]) -> JSONResponse:
         quote = await with_store(store.get, quote_id)
         if quote is None:
             raise HTTPException(404, f"quote {quote_id} not found")
         return JSONResponse({**quote, **who})
 
-    @app.post("/api/quotes", status_code=201, response_model=QuoteOut)
+    @app.post(
+        "/api/quotes",
+        status_code=201,
+        response_model=QuoteOut,
+        responses={201: {"headers": LOCATION}, **error_responses(400, 413, 422), **UNAVAILABLE},
+    )
     async def create_quote(body: QuoteIn) -> JSONResponse:
         quote = await with_store(store.create, body.author, body.text)
         log.info("quote created", extra={"quote_id": quote["id"]})

@@ -10,7 +10,6 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-import pytest
 import yaml
 
 from ansible_run import dump, local_host, run_playbook

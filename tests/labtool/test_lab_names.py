@@ -69,26 +69,28 @@ def created_secret_keys() -> set[tuple[str, str, str]]:
 
 @functools.cache
 def app_routes(app: str) -> frozenset[tuple[str, str]]:
-    """(METHOD, path) of every route decorator in apps/<app>/app.py (labkit: its health
-    module), with the prefix of the APIRouter it is registered on."""
-    source = REPO / "apps" / app / ("health.py" if app == "labkit" else "app.py")
-    tree = ast.parse(source.read_text())
-    prefixes = {}
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-                and getattr(node.value.func, "id", "") == "APIRouter"):
-            prefix = next((k.value.value for k in node.value.keywords if k.arg == "prefix"), "")
-            prefixes.update({t.id: prefix for t in node.targets if isinstance(t, ast.Name)})
+    """(METHOD, path) of every route decorator in the modules of apps/<app> (labkit: its
+    health module), with the prefix of the APIRouter it is registered on."""
+    package = REPO / "apps" / app
+    sources = [package / "health.py"] if app == "labkit" else sorted(package.glob("*.py"))
     routes = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef):
-            continue
-        for decorator in node.decorator_list:
-            if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
-                    and decorator.func.attr in HTTP_METHODS and isinstance(decorator.func.value, ast.Name)
-                    and decorator.args and isinstance(decorator.args[0], ast.Constant)):
-                prefix = prefixes.get(decorator.func.value.id, "")
-                routes.add((decorator.func.attr.upper(), prefix + decorator.args[0].value))
+    for source in sources:
+        tree = ast.parse(source.read_text())
+        prefixes = {}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                    and getattr(node.value.func, "id", "") == "APIRouter"):
+                prefix = next((k.value.value for k in node.value.keywords if k.arg == "prefix"), "")
+                prefixes.update({t.id: prefix for t in node.targets if isinstance(t, ast.Name)})
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                        and decorator.func.attr in HTTP_METHODS and isinstance(decorator.func.value, ast.Name)
+                        and decorator.args and isinstance(decorator.args[0], ast.Constant)):
+                    prefix = prefixes.get(decorator.func.value.id, "")
+                    routes.add((decorator.func.attr.upper(), prefix + decorator.args[0].value))
     return frozenset(routes)
 
 

@@ -4,7 +4,9 @@ retry-once reads, never-retried writes, and recovery after a fast or immediate s
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import re
 import time
 
 import psycopg
@@ -215,3 +217,25 @@ def test_text_input_trims_bounds_and_refuses_nul():
             Note(**bad)
     with pytest.raises(ValidationError, match="must not contain NUL characters"):
         Note(title="nul\x00")
+
+
+@pytest.mark.parametrize(("max_length", "min_length"), [(4, 1), (4, 0), (1, 1), (1, 0)])
+def test_text_input_schema_pattern_accepts_exactly_what_validation_accepts(max_length, min_length):
+    from pydantic import TypeAdapter, ValidationError
+
+    from labkit.pg import text_input
+
+    text = TypeAdapter(text_input(max_length, min_length))
+    schema = text.json_schema()
+    assert "maxLength" not in schema and "minLength" not in schema  # they would count the trimmed spaces
+    pattern = re.compile(schema["pattern"])
+    # Letters, ASCII and Unicode white space (trimmed), NUL (refused), and U+FEFF (not white space).
+    for length in range(max_length + 4):
+        for chars in itertools.product("a \t\x00\u3000\u0085\ufeff", repeat=length):
+            value = "".join(chars)
+            try:
+                text.validate_python(value)
+                valid = True
+            except ValidationError:
+                valid = False
+            assert bool(pattern.search(value)) == valid, repr(value)
