@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from labkit import AppSettings, Env
+from labkit import AppSettings, admin_token_from_env, setting
 
 from . import __version__
 
@@ -12,18 +12,11 @@ MAX_COLUMNS = 32
 
 
 @dataclass(frozen=True)
-class Settings(AppSettings):
-    SERVICE = "analytics"
-    VERSION = __version__
-
-    max_rows: int
-    max_cells: int
-    admin_token: str = field(repr=False)
-
-    @classmethod
-    def _read(cls, env: Env) -> dict:
-        return {
-            "max_rows": env.integer("ANALYTICS_MAX_ROWS", default=4_000_000, minimum=1, maximum=1_000_000_000),
-            "max_cells": env.integer("ANALYTICS_MAX_CELLS", default=16_000_000, minimum=1, maximum=10_000_000_000),
-            "admin_token": env.optional("ADMIN_TOKEN"),
-        }
+class Settings(AppSettings, service="analytics", version=__version__):
+    max_rows: int = setting(
+        lambda env: env.integer("ANALYTICS_MAX_ROWS", default=4_000_000, minimum=1, maximum=1_000_000_000)
+    )
+    max_cells: int = setting(
+        lambda env: env.integer("ANALYTICS_MAX_CELLS", default=16_000_000, minimum=1, maximum=10_000_000_000)
+    )
+    admin_token: str = setting(admin_token_from_env, secret=True)

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from labkit import AppSettings, Env
+from labkit import AppSettings, admin_token_from_env, setting
 from labkit.pg import PgSettings
 
 from . import __version__
 
 
 @dataclass(frozen=True)
-class Settings(AppSettings):
-    SERVICE = "backend"
-    VERSION = __version__
-
-    database: PgSettings
-    admin_token: str = field(repr=False)
-
-    @classmethod
-    def _read(cls, env: Env) -> dict:
-        return {"database": PgSettings.from_env(env), "admin_token": env.optional("ADMIN_TOKEN")}
+class Settings(AppSettings, service="backend", version=__version__):
+    database: PgSettings = setting(PgSettings.from_env)
+    admin_token: str = setting(admin_token_from_env, secret=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labkit import AppSettings, Env
+from labkit import AppSettings, setting
 from labkit.client import UpstreamSettings
 from labkit.tracing import exporter_from_env
 
@@ -12,18 +12,7 @@ from . import __version__
 
 
 @dataclass(frozen=True)
-class Settings(AppSettings):
-    SERVICE = "gateway"
-    VERSION = __version__
-
-    authors: UpstreamSettings
-    ratings: UpstreamSettings
-    trace_exporter: str
-
-    @classmethod
-    def _read(cls, env: Env) -> dict:
-        return {
-            "authors": UpstreamSettings.from_env(env, "AUTHORS", "authors"),
-            "ratings": UpstreamSettings.from_env(env, "RATINGS", "ratings"),
-            "trace_exporter": exporter_from_env(env),
-        }
+class Settings(AppSettings, service="gateway", version=__version__):
+    authors: UpstreamSettings = setting(lambda env: UpstreamSettings.from_env(env, "AUTHORS", "authors"))
+    ratings: UpstreamSettings = setting(lambda env: UpstreamSettings.from_env(env, "RATINGS", "ratings"))
+    trace_exporter: str = setting(exporter_from_env)

@@ -22,7 +22,7 @@ from .identity import Identity, Who, from_app_state
 from .logs import configure_logging, request_id_var
 from .middleware import RequestContextMiddleware
 from .openapi import install_error_schema
-from .settings import AppSettings
+from .settings import AppSettings, admin_token_from_env, setting
 
 __all__ = [
     "AppSettings",
@@ -40,6 +40,8 @@ __all__ = [
     "pod_name",
     "request_id_var",
     "Who",
+    "admin_token_from_env",
+    "setting",
     "setup",
 ]
 

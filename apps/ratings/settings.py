@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from labkit import AppSettings, Env
+from labkit import AppSettings, setting
 from labkit.auth import api_keys_from_env
 from labkit.client import UpstreamSettings
 from labkit.tracing import exporter_from_env
@@ -13,18 +13,7 @@ from . import __version__
 
 
 @dataclass(frozen=True)
-class Settings(AppSettings):
-    SERVICE = "ratings"
-    VERSION = __version__
-
-    api_keys: frozenset[str] = field(repr=False)
-    authors: UpstreamSettings
-    trace_exporter: str
-
-    @classmethod
-    def _read(cls, env: Env) -> dict:
-        return {
-            "api_keys": api_keys_from_env(env),
-            "authors": UpstreamSettings.from_env(env, "AUTHORS", "authors"),
-            "trace_exporter": exporter_from_env(env),
-        }
+class Settings(AppSettings, service="ratings", version=__version__):
+    api_keys: frozenset[str] = setting(api_keys_from_env, secret=True)
+    authors: UpstreamSettings = setting(lambda env: UpstreamSettings.from_env(env, "AUTHORS", "authors"))
+    trace_exporter: str = setting(exporter_from_env)
