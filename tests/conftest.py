@@ -39,6 +39,13 @@ def pg_database(pg_server):
         yield database
 
 
+@pytest.fixture(scope="module")
+def module_db(pg_server):
+    """One fresh database for a test module, shared by the app processes it starts."""
+    with pg_server.fresh_database(f"module_{next(_db_numbers)}") as database:
+        yield database
+
+
 @pytest.fixture
 def pg_server_factory():
     servers: list[PgServer] = []

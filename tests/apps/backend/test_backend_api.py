@@ -32,7 +32,7 @@ def test_pagination_walks_every_item_once(http):
     assert beyond["items"] == [] and beyond["total"] == total
 
 
-def test_create_read_replace_delete(http, backend_db):
+def test_create_read_replace_delete(http, module_db):
     created = http.post("/api/items", json={"name": " Rack shelf ", "description": "1U", "price_cents": 2599})
     assert created.status_code == 201
     item = created.json()
@@ -43,7 +43,7 @@ def test_create_read_replace_delete(http, backend_db):
     replaced = http.put(f"/api/items/{item['id']}", json={"name": "Rack shelf 2U", "price_cents": 3100})
     assert replaced.status_code == 200
     assert replaced.json()["description"] == "" and replaced.json()["updated_at"] > item["updated_at"]
-    with backend_db.connect() as conn:
+    with module_db.connect() as conn:
         row = conn.execute("SELECT name, price_cents FROM items WHERE id = %s", (item["id"],)).fetchone()
     assert row == ("Rack shelf 2U", 3100)
 
@@ -129,11 +129,11 @@ def test_database_outage_is_503_and_recovers(pg_server_factory, run_app):
     assert httpx.get(app.base_url + "/api/items", timeout=10).status_code == 200
 
 
-def test_a_second_replica_on_the_migrated_database_serves_the_same_data(backend_app, backend_db, run_app, http):
+def test_a_second_replica_on_the_migrated_database_serves_the_same_data(backend_app, module_db, run_app, http):
     created = http.post("/api/items", json={"name": "Seen by both replicas", "price_cents": 7}).json()
-    second = run_app("backend.main:app", backend_env(backend_db, POD_NAME="backend-replica-2"))
+    second = run_app("backend.main:app", backend_env(module_db, POD_NAME="backend-replica-2"))
     second.wait_for("/readyz")
     fetched = httpx.get(f"{second.base_url}/api/items/{created['id']}").json()
     assert fetched["name"] == "Seen by both replicas" and fetched["pod"] == "backend-replica-2"
-    with backend_db.connect() as conn:
+    with module_db.connect() as conn:
         assert conn.execute("SELECT array_agg(version ORDER BY version) FROM schema_migrations").fetchone()[0] == [1, 2]

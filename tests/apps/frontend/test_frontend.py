@@ -27,14 +27,8 @@ def frontend_env(backend_url, **extra):
 
 
 @pytest.fixture(scope="module")
-def frontend_db(pg_server):
-    with pg_server.fresh_database("frontend_tests") as database:
-        yield database
-
-
-@pytest.fixture(scope="module")
-def stack(frontend_db):
-    with AppProcess("backend.main:app", backend_env(frontend_db)) as backend:
+def stack(module_db):
+    with AppProcess("backend.main:app", backend_env(module_db)) as backend:
         backend.wait_for("/readyz")
         with AppProcess("frontend.main:app", frontend_env(backend.base_url)) as frontend:
             frontend.wait_for("/readyz")
@@ -92,7 +86,7 @@ def test_bad_input_is_422_json(http, path):
     assert response.json()["pod"] == FRONTEND_POD
 
 
-def test_backend_down_gives_degraded_page_then_recovers(stack, frontend_db):
+def test_backend_down_gives_degraded_page_then_recovers(stack, module_db):
     backend, frontend = stack
     port = backend.port
     backend.stop()
@@ -107,7 +101,7 @@ def test_backend_down_gives_degraded_page_then_recovers(stack, frontend_db):
         assert http.get("/healthz").status_code == 200
         assert frontend.process.poll() is None
 
-        with AppProcess("backend.main:app", backend_env(frontend_db), port=port) as restarted:
+        with AppProcess("backend.main:app", backend_env(module_db), port=port) as restarted:
             restarted.wait_for("/readyz")
             frontend.wait_for("/readyz")
             deadline = time.monotonic() + 10

@@ -43,7 +43,7 @@ def test_out_of_range_paging_is_422(http, params):
     assert response.json()["detail"][0]["loc"][0] == "query"
 
 
-def test_create_then_get_returns_the_committed_quote(http, shared_db):
+def test_create_then_get_returns_the_committed_quote(http, module_db):
     response = http.post("/api/quotes", json={"author": "  Ada Lovelace ", "text": "That brain of mine is something more than merely mortal."})
     assert response.status_code == 201
     created = response.json()
@@ -54,7 +54,7 @@ def test_create_then_get_returns_the_committed_quote(http, shared_db):
     assert {k: fetched[k] for k in ("id", "author", "text", "created_at")} == {
         k: created[k] for k in ("id", "author", "text", "created_at")
     }
-    with shared_db.connect() as conn:
+    with module_db.connect() as conn:
         row = conn.execute("SELECT author, text FROM quotes WHERE id = %s", (created["id"],)).fetchone()
     assert row == ("Ada Lovelace", "That brain of mine is something more than merely mortal.")
 
@@ -117,7 +117,7 @@ def test_metrics_count_requests_by_route(http):
     assert f'app_info{{pod="{POD}",service="quote",version="{VERSION}"}} 1.0' in text
 
 
-def test_concurrent_inserts_are_all_persisted_with_unique_ids(quote_app, shared_db):
+def test_concurrent_inserts_are_all_persisted_with_unique_ids(quote_app, module_db):
     count = 60
 
     async def post_all():
@@ -131,7 +131,7 @@ def test_concurrent_inserts_are_all_persisted_with_unique_ids(quote_app, shared_
     assert [r.status_code for r in responses] == [201] * count
     ids = [r.json()["id"] for r in responses]
     assert len(set(ids)) == count
-    with shared_db.connect() as conn:
+    with module_db.connect() as conn:
         rows = conn.execute("SELECT id, text FROM quotes WHERE author = 'load'").fetchall()
     assert sorted(rows) == sorted((r.json()["id"], r.json()["text"]) for r in responses)
     assert {text for _, text in rows} == {f"parallel quote {i}" for i in range(count)}

@@ -18,18 +18,12 @@ from quote.seeds import SEED_QUOTES
 
 
 @pytest.fixture(scope="module")
-def bluegreen_db(pg_server):
-    with pg_server.fresh_database("quote_bluegreen") as database:
-        yield database
-
-
-@pytest.fixture(scope="module")
-def blue_green(bluegreen_db):
+def blue_green(module_db):
     """Blue (release 1) migrates a fresh database first; green (release 2) starts next to it."""
-    with AppProcess("quote.main:app", quote_env(bluegreen_db, APP_VERSION="1.0.0", POD_NAME="blue")) as blue:
+    with AppProcess("quote.main:app", quote_env(module_db, APP_VERSION="1.0.0", POD_NAME="blue")) as blue:
         blue.wait_for("/readyz")
         with AppProcess(
-            "quote.main:app", quote_env(bluegreen_db, APP_VERSION="2.0.0", APP_RELEASE="2", POD_NAME="green")
+            "quote.main:app", quote_env(module_db, APP_VERSION="2.0.0", APP_RELEASE="2", POD_NAME="green")
         ) as green:
             green.wait_for("/readyz")
             yield blue, green
@@ -40,14 +34,14 @@ def migrations(database):
         return [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
 
 
-def test_green_applied_its_additive_migration_once(blue_green, bluegreen_db):
-    assert migrations(bluegreen_db) == [1, 2, 3]
-    with bluegreen_db.connect() as conn:
+def test_green_applied_its_additive_migration_once(blue_green, module_db):
+    assert migrations(module_db) == [1, 2, 3]
+    with module_db.connect() as conn:
         index = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'quotes_search_idx'").fetchone()
     assert index and "USING gin (search)" in index[0]
 
 
-def test_blue_reads_and_writes_on_the_migrated_schema_and_green_finds_its_rows(blue_green, bluegreen_db):
+def test_blue_reads_and_writes_on_the_migrated_schema_and_green_finds_its_rows(blue_green, module_db):
     blue, green = blue_green
     created = httpx.post(blue.base_url + "/api/quotes", json={"author": "Blue Writer", "text": "Zebras gallop across migrated schemas"})
     assert created.status_code == 201
@@ -60,7 +54,7 @@ def test_blue_reads_and_writes_on_the_migrated_schema_and_green_finds_its_rows(b
     found = httpx.get(green.base_url + "/api/quotes", params={"search": "zebra galloping"}).json()
     assert found["search"] == "zebra galloping" and found["pod"] == "green"
     assert [q["id"] for q in found["quotes"]] == [quote["id"]]  # stemmed: zebra~zebras, galloping~gallop
-    with bluegreen_db.connect() as conn:
+    with module_db.connect() as conn:
         assert conn.execute("SELECT search IS NOT NULL FROM quotes WHERE id = %s", (quote["id"],)).fetchone() == (True,)
 
 
@@ -110,13 +104,13 @@ def test_bad_search_is_422(blue_green, query):
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "search"]
 
 
-def test_rollback_blue_starts_on_a_schema_green_migrated(blue_green, bluegreen_db, run_app):
+def test_rollback_blue_starts_on_a_schema_green_migrated(blue_green, module_db, run_app):
     # Rollback = new blue pods on the v2 schema: they must become ready and undo nothing.
-    rolled_back = run_app("quote.main:app", quote_env(bluegreen_db, APP_VERSION="1.0.0", POD_NAME="blue-rollback"))
+    rolled_back = run_app("quote.main:app", quote_env(module_db, APP_VERSION="1.0.0", POD_NAME="blue-rollback"))
     rolled_back.wait_for("/readyz")
     created = httpx.post(rolled_back.base_url + "/api/quotes", json={"author": "After rollback", "text": "Ospreys still searchable"})
     assert created.status_code == 201
-    assert migrations(bluegreen_db) == [1, 2, 3]
+    assert migrations(module_db) == [1, 2, 3]
     found = httpx.get(blue_green[1].base_url + "/api/quotes", params={"search": "osprey"}).json()["quotes"]
     assert [q["id"] for q in found] == [created.json()["id"]]
 

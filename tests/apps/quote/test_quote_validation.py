@@ -4,8 +4,8 @@ import pytest
 from quote_testing import assert_json_error
 
 
-def count_quotes(shared_db):
-    with shared_db.connect() as conn:
+def count_quotes(module_db):
+    with module_db.connect() as conn:
         return conn.execute("SELECT count(*) FROM quotes").fetchone()[0]
 
 
@@ -30,11 +30,11 @@ def test_invalid_json_is_422(http):
         ({"author": "nul\x00byte", "text": "PostgreSQL text cannot hold NUL"}, "author"),
     ],
 )
-def test_invalid_fields_are_422_and_nothing_is_stored(http, shared_db, payload, field):
-    before = count_quotes(shared_db)
+def test_invalid_fields_are_422_and_nothing_is_stored(http, module_db, payload, field):
+    before = count_quotes(module_db)
     body = assert_json_error(http.post("/api/quotes", json=payload), 422)
     assert ["body", field] == body["detail"][0]["loc"][:2]
-    assert count_quotes(shared_db) == before
+    assert count_quotes(module_db) == before
 
 
 def test_unknown_fields_are_rejected(http):
