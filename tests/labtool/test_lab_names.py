@@ -1,6 +1,6 @@
 """The names the live checks and the chaos experiments look up (labtool.lab_names)
 exist where the lab defines them: objects, labels and Secret references in the
-rendered lab overlay (`kubectl kustomize` of every slice under manifests/overlays/lab),
+rendered lab overlay (`kubectl kustomize manifests/overlays/lab`),
 Secret keys in roles/workload_secrets, routes in the apps, the blue-green script's
 command line, and every check the lab report cites. Runs without a cluster, so a
 rename fails here rather than on the lab. The negative cases are the names these
@@ -22,7 +22,7 @@ from labtool.report import EXERCISES
 
 # The kustomize renderer and pod-template walker the manifest tests use (pytest's pythonpath).
 from manifest_policies import pod_templates
-from manifest_render import LAB, REPO, render
+from manifest_render import REPO, render
 
 SECRETS = catalogue.secrets()
 BUILT_IMAGES = catalogue.images()
@@ -31,8 +31,8 @@ HTTP_METHODS = {"get", "post", "put", "delete", "patch"}
 
 @functools.cache
 def lab_objects() -> tuple[dict, ...]:
-    """Every object of every lab slice, as the roles apply them one slice at a time."""
-    return tuple(obj for directory in LAB for obj in render(directory))
+    """Every object the lab applies."""
+    return render("overlays/lab")
 
 
 def find(ref: Ref) -> dict | None:
@@ -98,7 +98,7 @@ def app_routes(app: str) -> frozenset[tuple[str, str]]:
 
 @pytest.mark.parametrize("ref", lab_names.OBJECTS, ids=lambda r: f"{r.kind}/{r.namespace}/{r.name}")
 def test_object_exists_in_the_lab_overlay(ref: Ref) -> None:
-    assert find(ref), f"{ref.kind} {ref.namespace}/{ref.name} is not in any slice of manifests/overlays/lab"
+    assert find(ref), f"{ref.kind} {ref.namespace}/{ref.name} is not in manifests/overlays/lab"
 
 
 @pytest.mark.parametrize("ref", [

@@ -5,6 +5,7 @@ A named module, not conftest.py: test directories each have a conftest, and
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -22,12 +23,14 @@ REPO = Path(__file__).resolve().parents[2]
 MANIFESTS = REPO / "manifests"
 FIXTURES = Path(__file__).parent / "fixtures"
 
-# Lab overlays: the aggregate and each namespace's slice the roles apply.
-LAB = sorted(
-    str(p.parent.relative_to(MANIFESTS)) for p in (MANIFESTS / "overlays" / "lab").glob("*/kustomization.yaml")
-)
 ENVIRONMENTS = ["overlays/dev", "overlays/staging", "overlays/prod"]
-OVERLAYS = ["overlays/lab", *LAB, *ENVIRONMENTS]
+OVERLAYS = ["overlays/lab", *ENVIRONMENTS]
+
+# The workload_apply role's filters, which the playbooks apply to rendered overlays.
+_plugin = importlib.util.spec_from_file_location(
+    "workload_filters", REPO / "roles/workload_apply/filter_plugins/workload.py")
+workload_filters = importlib.util.module_from_spec(_plugin)
+_plugin.loader.exec_module(workload_filters)
 
 
 def kubectl() -> str:
@@ -50,6 +53,11 @@ def kustomize_build(path: Path) -> tuple[dict, ...]:
 @cache
 def render(directory: str) -> tuple[dict, ...]:
     return kustomize_build(MANIFESTS / directory)
+
+
+def lab_namespace(namespace: str) -> list[dict]:
+    """One namespace of the lab overlay, as workload_apply selects it (workload_apply_namespaces)."""
+    return workload_filters.in_namespaces(list(render("overlays/lab")), [namespace])
 
 
 def load_fixture(path: Path) -> list[dict]:

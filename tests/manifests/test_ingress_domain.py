@@ -3,18 +3,11 @@ documented default domain to the inventory server's sslip.io domain."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import yaml
-from manifest_render import MANIFESTS, REPO, render
-
-PLUGIN = REPO / "roles/workload_apply/filter_plugins/workload.py"
-spec = importlib.util.spec_from_file_location("workload_filters", PLUGIN)
-workload_filters = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(workload_filters)
+from manifest_render import MANIFESTS, REPO, render, workload_filters
 
 # The lab overlay's one domain (read by components/ingress-domain).
-DEFAULT = yaml.safe_load((MANIFESTS / "components/lab-domain/ingress-domain.yaml").read_text())["data"]["domain"]
+DEFAULT = yaml.safe_load((MANIFESTS / "overlays/lab/ingress-domain.yaml").read_text())["data"]["domain"]
 
 
 def hosts(objects: list[dict]) -> list[str]:

@@ -7,12 +7,12 @@ import copy
 
 import pytest
 
-from manifest_render import render
+from manifest_render import lab_namespace
 from manifest_policies import check_quota_fits, namespace_demand, quantity
 
 
 def analytics_objects() -> list[dict]:
-    return list(render("overlays/lab/analytics"))
+    return lab_namespace("analytics")
 
 
 def test_both_apps_fit_the_quota() -> None:

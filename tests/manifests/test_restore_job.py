@@ -8,7 +8,7 @@ import yaml
 from labtool import catalogue
 
 from manifest_policies import POLICIES, selector_matches
-from manifest_render import REPO, pinned_k3s_version, render, strict_errors
+from manifest_render import REPO, lab_namespace, pinned_k3s_version, strict_errors
 
 
 def restore_job() -> dict:
@@ -37,7 +37,7 @@ def test_restore_job_meets_the_workload_policies() -> None:
 
 def test_restore_job_uses_what_the_quote_db_base_provides() -> None:
     job = restore_job()
-    base = list(render("overlays/lab/quote-db"))
+    base = lab_namespace("quote-db")
     pod = job["spec"]["template"]
     configmaps = {o["metadata"]["name"] for o in base if o["kind"] == "ConfigMap"}
     claims = {o["metadata"]["name"] for o in base if o["kind"] == "PersistentVolumeClaim"}

@@ -2,9 +2,11 @@
 
 with_ingress_domain points the lab overlay's Ingress hosts at the inventory's
 server address. The lab overlay names hosts under a documented default domain (the default
-Vagrant server, 192.168.56.11.sslip.io, set in manifests/components/lab-domain).
+Vagrant server, 192.168.56.11.sslip.io, set in manifests/overlays/lab/ingress-domain.yaml).
 sslip.io resolves <ip>.sslip.io to <ip>, so with other settings only the domain changes:
 `quote.<default>` becomes `quote.<domain>`. Hosts outside the default domain are left alone.
+
+in_namespaces keeps the objects of some namespaces, their Namespace objects included.
 
 workload_lb_urls lists the URLs of a LoadBalancer Service read from the cluster.
 """
@@ -34,6 +36,17 @@ def with_ingress_domain(objects: list[dict], default_domain: str, domain: str) -
     return result
 
 
+def in_namespaces(objects: list[dict], namespaces: list[str]) -> list[dict]:
+    """The objects in `namespaces` and those Namespaces themselves; all objects when empty."""
+    if not namespaces:
+        return objects
+    return [
+        obj for obj in objects
+        if (obj["kind"] == "Namespace" and obj["metadata"]["name"] in namespaces)
+        or obj["metadata"].get("namespace") in namespaces
+    ]
+
+
 def workload_lb_urls(service: dict) -> list[str]:
     """http://<address>:<port>/ for every address ServiceLB published and every port."""
     ingress = service.get("status", {}).get("loadBalancer", {}).get("ingress") or []
@@ -44,4 +57,8 @@ def workload_lb_urls(service: dict) -> list[str]:
 
 class FilterModule:
     def filters(self):
-        return {"with_ingress_domain": with_ingress_domain, "workload_lb_urls": workload_lb_urls}
+        return {
+            "with_ingress_domain": with_ingress_domain,
+            "in_namespaces": in_namespaces,
+            "workload_lb_urls": workload_lb_urls,
+        }
