@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from labkit import Health, Who, from_app_state
 from labkit.openapi import LOCATION, STRICT_INTEGER, Served, error_responses
-from labkit.pg import BIGINT_MAX, DatabaseUnavailable, text_input
+from labkit.pg import BIGINT_MAX, UNAVAILABLE, from_database, text_input
 
 from .store import DESCRIPTION_MAX, NAME_MAX, PRICE_MAX_CENTS, ItemStore, NameTaken
 
@@ -49,9 +49,7 @@ class ItemPage(Served):
 
 
 ItemId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
-# Every endpoint answers 503 (with Retry-After) until the schema is ready and while the
-# database is unreachable; a write body can be malformed (400), too large or invalid.
-UNAVAILABLE = error_responses(503, retry_after=(503,))
+# A write body can be malformed (400), too large or invalid.
 BODY_ERRORS = error_responses(400, 413, 422)
 
 
@@ -61,12 +59,8 @@ class Catalogue:
     health: Health
 
     async def call(self, operation, *args):
-        if not self.health.started:
-            raise HTTPException(503, "starting: database schema not ready yet", headers={"Retry-After": "2"})
         try:
-            return await operation(*args)
-        except DatabaseUnavailable as exc:
-            raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from exc
+            return await from_database(self.health, operation, *args)
         except NameTaken as exc:
             raise HTTPException(409, "an item with this name already exists") from exc
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import psycopg
+from fastapi import HTTPException
 from psycopg import AsyncConnection
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row, tuple_row
@@ -28,6 +29,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from .config import Env
 from .health import Health
+from .openapi import error_responses
 
 log = logging.getLogger("labkit.pg")
 
@@ -80,6 +82,21 @@ def _trimmed_schema(schema: dict[str, Any], min_length: int, max_length: int) ->
 
 class DatabaseUnavailable(Exception):
     """The database cannot be reached right now: answer 503 and let the pool recover."""
+
+
+# What every endpoint of a database-backed app may answer (see `from_database`).
+UNAVAILABLE = error_responses(503, retry_after=(503,))
+
+
+async def from_database(health: Health, operation: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+    """`await operation(*args)` for a route: 503 with Retry-After until the schema is
+    ready (`health.started`) and while the database is unreachable."""
+    if not health.started:
+        raise HTTPException(503, "starting: database schema not ready yet", headers={"Retry-After": "2"})
+    try:
+        return await operation(*args)
+    except DatabaseUnavailable as exc:
+        raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from exc
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from labkit import Health, Who, from_app_state
 from labkit.openapi import HTML, LOCATION, Served, error_responses
-from labkit.pg import BIGINT_MAX, NO_NUL_PATTERN, DatabaseUnavailable, no_nul, text_input
+from labkit.pg import BIGINT_MAX, NO_NUL_PATTERN, UNAVAILABLE, from_database, no_nul, text_input
 
 from .db import QuoteStore
 from .migrations import AUTHOR_MAX, TEXT_MAX
@@ -52,11 +52,6 @@ class QuotePage(Served):
     offset: int
 
 
-# Every data endpoint answers 503 (with Retry-After) until the schema is ready and
-# while the database is unreachable.
-UNAVAILABLE = error_responses(503, retry_after=(503,))
-
-
 @dataclass(frozen=True)
 class QuoteBook:
     store: QuoteStore
@@ -65,12 +60,7 @@ class QuoteBook:
     release: int  # APP_RELEASE: 2 adds search and the page's badge
 
     async def call(self, operation, *args):
-        if not self.health.started:
-            raise HTTPException(503, "starting: database schema not ready yet", headers={"Retry-After": "2"})
-        try:
-            return await operation(*args)
-        except DatabaseUnavailable as exc:
-            raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from exc
+        return await from_database(self.health, operation, *args)
 
 
 Book = Annotated[QuoteBook, from_app_state("book")]
