@@ -14,6 +14,7 @@ import subprocess
 import httpx
 import psycopg
 import pytest
+from labtool import catalogue
 
 from manifest_policies import POLICIES
 from manifest_render import app_databases_job, lab_namespace, pinned_k3s_version, render, strict_errors
@@ -126,7 +127,7 @@ def test_job_meets_the_workload_policies() -> None:
 def test_job_uses_the_server_image_and_every_database_secret() -> None:
     job = app_databases_job()
     container = job["spec"]["template"]["spec"]["containers"][0]
-    statefulset = next(o for o in lab_namespace("quote-db") if o["kind"] == "StatefulSet")
+    statefulset = next(o for o in lab_namespace(catalogue.database()["namespace"]) if o["kind"] == "StatefulSet")
     assert container["image"] == statefulset["spec"]["template"]["spec"]["containers"][0]["image"]
     env = {e["name"]: e for e in container["env"]}
     assert env["APP_DATABASES"]["value"].split() == ["BACKEND", "CATALOGUE"]

@@ -37,7 +37,7 @@ def test_restore_job_meets_the_workload_policies() -> None:
 
 def test_restore_job_uses_what_the_quote_db_base_provides() -> None:
     job = restore_job()
-    base = lab_namespace("quote-db")
+    base = lab_namespace(catalogue.database()["namespace"])
     pod = job["spec"]["template"]
     configmaps = {o["metadata"]["name"] for o in base if o["kind"] == "ConfigMap"}
     claims = {o["metadata"]["name"] for o in base if o["kind"] == "PersistentVolumeClaim"}
