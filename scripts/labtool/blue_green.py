@@ -22,6 +22,7 @@ or returned to, the previous colour), 2 bad input or no reachable cluster.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -125,15 +126,12 @@ class BlueGreen:
     def __init__(self, cluster, namespace: str, service: str, app: str, log: Callable[[str], None]) -> None:
         self.cluster, self.namespace, self.service, self.app, self.log = cluster, namespace, service, app, log
 
-    def _service(self) -> dict:
-        return self.cluster.api.sanitize_for_serialization(
-            self.cluster.core.read_namespaced_service(self.service, self.namespace))
-
     def live(self) -> tuple[str, str | None]:
-        service = self._service()
-        colour = (service["spec"].get("selector") or {}).get(COLOUR_LABEL)
+        service = self.cluster.api.sanitize_for_serialization(
+            self.cluster.core.read_namespaced_service(self.service, self.namespace))
+        selector = service["spec"].get("selector")
+        colour = (selector or {}).get(COLOUR_LABEL)
         if colour not in COLOURS:
-            selector = service["spec"].get("selector")
             raise ValueError(f"Service {self.namespace}/{self.service} selects no colour (selector {selector})")
         return colour, (service["metadata"].get("annotations") or {}).get(PREVIOUS)
 
@@ -230,10 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--verify-timeout", type=float, default=60.0)
         p.add_argument("--verify-url", help="base URL of the Ingress; /healthz must report the target's version")
     args = parser.parse_args(argv)
-
-    def log(line: str) -> None:
-        print(line, flush=True)
-
+    log = functools.partial(print, flush=True)
     try:
         tool = BlueGreen(connect(), args.namespace, args.service, args.app, log)
         live, previous = tool.live()

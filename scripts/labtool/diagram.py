@@ -29,9 +29,7 @@ def snapshot(cluster: Cluster) -> dict[str, Any]:
         address = next((a.address for a in node.status.addresses or [] if a.type == "InternalIP"), "")
         state["nodes"].append({"name": node.metadata.name, "ready": _ready(node.status.conditions),
                                "roles": roles, "internal_ip": address})
-    pods = []
-    for namespace in namespaces:
-        pods += core.list_namespaced_pod(namespace).items
+    pods = [pod for namespace in namespaces for pod in core.list_namespaced_pod(namespace).items]
     pods += core.list_namespaced_pod(INGRESS_CONTROLLER_NAMESPACE, label_selector=INGRESS_CONTROLLER_SELECTOR).items
     for pod in pods:
         state["pods"].append({
@@ -65,6 +63,10 @@ def _selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
     return all(labels.get(key) == value for key, value in selector.items())
 
 
+def _pod_key(pod: dict[str, Any]) -> str:
+    return f"pod/{pod['namespace']}/{pod['name']}"
+
+
 def build_graph(state: dict[str, Any]):
     import graphviz
 
@@ -80,13 +82,11 @@ def build_graph(state: dict[str, Any]):
                      style="rounded,filled", fillcolor="#eef4ff" if node["ready"] else "#ffe5e5")
             for pod in state["pods"]:
                 if pod["node"] == node["name"]:
-                    color = "#c8f0c8" if pod["ready"] else "#f8c8c8"
-                    box.node(f"pod/{pod['namespace']}/{pod['name']}", f"{pod['name']}\n{pod['namespace']}",
-                             shape="box", style="filled", fillcolor=color)
+                    box.node(_pod_key(pod), f"{pod['name']}\n{pod['namespace']}", shape="box", style="filled",
+                             fillcolor="#c8f0c8" if pod["ready"] else "#f8c8c8")
     for pod in state["pods"]:
         if not pod["node"]:  # Pending: not on any node yet
-            graph.node(f"pod/{pod['namespace']}/{pod['name']}", f"{pod['name']}\n{pod['namespace']} (Pending)",
-                       shape="box", style="dashed")
+            graph.node(_pod_key(pod), f"{pod['name']}\n{pod['namespace']} (Pending)", shape="box", style="dashed")
     for svc in state["services"]:
         key = f"svc/{svc['namespace']}/{svc['name']}"
         graph.node(key, f"Service {svc['name']}\n{svc['namespace']} {svc['type']} {svc['ports']}",
@@ -95,7 +95,7 @@ def build_graph(state: dict[str, Any]):
             graph.edge("user", key, label="ServiceLB")
         for pod in state["pods"]:
             if svc["selector"] and pod["namespace"] == svc["namespace"] and _selects(svc["selector"], pod["labels"]):
-                graph.edge(key, f"pod/{pod['namespace']}/{pod['name']}")
+                graph.edge(key, _pod_key(pod))
     for ing in state["ingresses"]:
         key = f"ing/{ing['namespace']}/{ing['name']}"
         graph.node(key, f"Ingress {ing['name']}\n{', '.join(ing['hosts'])}", shape="hexagon",
@@ -109,8 +109,7 @@ def build_graph(state: dict[str, Any]):
                    shape="note", fontsize="8", style="filled", fillcolor="#f4f4f4")
         for pod in state["pods"]:
             if pod["namespace"] == policy["namespace"] and _selects(policy["pod_selector"], pod["labels"]):
-                graph.edge(key, f"pod/{pod['namespace']}/{pod['name']}", style="dashed", arrowhead="none",
-                           color="#999999")
+                graph.edge(key, _pod_key(pod), style="dashed", arrowhead="none", color="#999999")
     return graph
 
 

@@ -34,9 +34,7 @@ class PgUnavailable(Exception):
 def find_bin_dir() -> Path:
     """The newest Debian PostgreSQL bin dir (or PG_BIN_DIR) that has every binary we need."""
     candidates = [os.environ["PG_BIN_DIR"]] if os.environ.get("PG_BIN_DIR") else []
-    candidates += sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True
-    )
+    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
     for candidate in candidates:
         if all((Path(candidate) / name).is_file() for name in REQUIRED_BINARIES):
             return Path(candidate)
@@ -64,13 +62,8 @@ class Database:
 
     def env(self) -> dict[str, str]:
         """The POSTGRES_* variables an app needs to reach this database."""
-        return {
-            "POSTGRES_HOST": self.host,
-            "POSTGRES_PORT": str(self.port),
-            "POSTGRES_DB": self.name,
-            "POSTGRES_USER": self.user,
-            "POSTGRES_PASSWORD": self.password,
-        }
+        return {"POSTGRES_HOST": self.host, "POSTGRES_PORT": str(self.port), "POSTGRES_DB": self.name,
+                "POSTGRES_USER": self.user, "POSTGRES_PASSWORD": self.password}
 
     def connect(self, **kwargs) -> psycopg.Connection:
         return psycopg.connect(
@@ -101,10 +94,8 @@ class PgServer:
         self._initialised = False
 
     def _run(self, *args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            [str(a) for a in args], user=self.run_as, cwd=self.base,
-            capture_output=True, text=True, timeout=120,
-        )
+        result = subprocess.run([str(a) for a in args], user=self.run_as, cwd=self.base,
+                                capture_output=True, text=True, timeout=120)
         if result.returncode != 0:
             raise RuntimeError(
                 f"{Path(args[0]).name} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
@@ -119,12 +110,11 @@ class PgServer:
             return "(no server log)"
 
     def init(self) -> None:
-        if self.run_as:
-            shutil.chown(self.base, self.run_as, self.run_as)
         pwfile = self.base / "pwfile"
         pwfile.write_text(self.password + "\n")
         pwfile.chmod(0o600)
         if self.run_as:
+            shutil.chown(self.base, self.run_as, self.run_as)
             shutil.chown(pwfile, self.run_as, self.run_as)
         self._run(
             self.bin_dir / "initdb", "-D", self.data, "-U", self.superuser, f"--pwfile={pwfile}",
@@ -148,17 +138,11 @@ class PgServer:
     def is_running(self) -> bool:
         if not self._initialised:
             return False
-        result = subprocess.run(
-            [str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "status"],
-            user=self.run_as, cwd=self.base, capture_output=True, timeout=30,
-        )
-        return result.returncode == 0
+        status = [str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "status"]
+        return subprocess.run(status, user=self.run_as, cwd=self.base, capture_output=True, timeout=30).returncode == 0
 
     def admin_connect(self, dbname: str = "postgres") -> psycopg.Connection:
-        return psycopg.connect(
-            host=self.host, port=self.port, dbname=dbname, user=self.superuser,
-            password=self.password, autocommit=True, connect_timeout=5,
-        )
+        return Database(self.host, self.port, dbname, self.superuser, self.password).connect(autocommit=True)
 
     def create_database(self, name: str) -> Database:
         """A new database owned by a new non-superuser role of the same name."""

@@ -102,11 +102,7 @@ class Lab:
     def as_dict(self) -> dict[str, Any]:
         return {
             "box": self.box,
-            "network": {
-                "cidr": str(self.network),
-                "netmask": str(self.network.netmask),
-                "iface": self.iface,
-            },
+            "network": {"cidr": str(self.network), "netmask": str(self.network.netmask), "iface": self.iface},
             "k3s_version": self.k3s_version,
             "ansible_tags": self.ansible_tags,
             "provider": dataclasses.asdict(self.provider),
@@ -126,7 +122,7 @@ def _lookup(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
 def _apply_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
     for path, (variable, kind) in OVERRIDES.items():
         raw = environ.get(variable)
-        if raw is None or raw == "":
+        if not raw:
             continue
         try:
             value = kind(raw)
@@ -141,12 +137,10 @@ def _apply_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dict[s
 
 def _integer(data: Mapping[str, Any], path: tuple[str, ...], minimum: int) -> int:
     value = _lookup(data, path)
-    variable = OVERRIDES[path][0]
     # YAML booleans are ints in Python; a count given as true/false is a mistake.
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise SettingsError(
-            f"settings {'.'.join(path)} (or {variable}) must be an integer >= {minimum}, got {value!r}"
-        )
+        raise SettingsError(f"settings {'.'.join(path)} (or {OVERRIDES[path][0]}) must be an integer >= {minimum}, "
+                            f"got {value!r}")
     return value
 
 
@@ -174,9 +168,7 @@ def kvm_usable(device: str = "/dev/kvm") -> tuple[bool, str]:
 def choose_provider(libvirt: Mapping[str, Any], kvm_probe=kvm_usable) -> Provider:
     driver = str(libvirt.get("driver", "auto"))
     if driver not in ("auto", "kvm", "qemu"):
-        raise SettingsError(
-            f"libvirt.driver (or LAB_LIBVIRT_DRIVER) must be auto, kvm or qemu, got {driver!r}"
-        )
+        raise SettingsError(f"libvirt.driver (or LAB_LIBVIRT_DRIVER) must be auto, kvm or qemu, got {driver!r}")
     if driver == "auto":
         usable, why = kvm_probe()
         driver = "kvm" if usable else "qemu"
@@ -200,9 +192,8 @@ def build(data: Mapping[str, Any], environ: Mapping[str, str] | None = None, kvm
 
     servers = _integer(data, ("servers",), 1)
     if servers % 2 == 0:
-        raise SettingsError(
-            f"servers (or LAB_SERVERS) is {servers}: embedded etcd needs an odd number of servers (1, 3, 5)"
-        )
+        raise SettingsError(f"servers (or LAB_SERVERS) is {servers}: "
+                            "embedded etcd needs an odd number of servers (1, 3, 5)")
     agents = _integer(data, ("agents",), 0)
 
     cidr = str(_lookup(data, ("network", "cidr")))
@@ -223,9 +214,8 @@ def build(data: Mapping[str, Any], environ: Mapping[str, str] | None = None, kvm
     last_usable = network.num_addresses - 2
     for role, offset, count in (("server", server_offset, servers), ("agent", agent_offset, agents)):
         if count and offset + count > last_usable:
-            raise SettingsError(
-                f"{count} {role}s from offset {offset} do not fit in {network}: use a larger network.cidr"
-            )
+            raise SettingsError(f"{count} {role}s from offset {offset} do not fit in {network}: "
+                                "use a larger network.cidr")
 
     nodes = []
     for role, offset, count in (("server", server_offset, servers), ("agent", agent_offset, agents)):
@@ -240,9 +230,7 @@ def build(data: Mapping[str, Any], environ: Mapping[str, str] | None = None, kvm
 
     version = data.get("k3s_version") or None
     if version is not None and not K3S_VERSION_PATTERN.match(str(version)):
-        raise SettingsError(
-            f"k3s_version (or LAB_K3S_VERSION) {version!r} is not a k3s release like v1.33.4+k3s1"
-        )
+        raise SettingsError(f"k3s_version (or LAB_K3S_VERSION) {version!r} is not a k3s release like v1.33.4+k3s1")
 
     tags = str(data.get("ansible_tags") or "")
     if not re.fullmatch(r"[A-Za-z0-9_,-]*", tags):

@@ -247,38 +247,39 @@ def _read(cluster, workload: Workload) -> dict:
     return cluster.api.sanitize_for_serialization(read(workload.name, workload.namespace))
 
 
-def snapshot(cluster, workloads: Iterable[Workload]) -> dict[str, int]:
-    """Deployment revisions now; a Deployment that does not exist yet is revision 0."""
+def _read_if_exists(cluster, workload: Workload) -> dict | None:
     from kubernetes.client.rest import ApiException
 
+    try:
+        return _read(cluster, workload)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+        return None
+
+
+def snapshot(cluster, workloads: Iterable[Workload]) -> dict[str, int]:
+    """Deployment revisions now; a Deployment that does not exist yet is revision 0."""
     revisions = {}
     for workload in workloads:
-        if workload.kind != "Deployment":
-            continue
-        try:
-            revisions[f"{workload.namespace}/{workload.name}"] = revision(_read(cluster, workload))
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
-            revisions[f"{workload.namespace}/{workload.name}"] = 0
+        if workload.kind == "Deployment":
+            deployment = _read_if_exists(cluster, workload)
+            revisions[f"{workload.namespace}/{workload.name}"] = 0 if deployment is None else revision(deployment)
     return revisions
 
 
 def wait_rollouts(cluster, workloads: Sequence[Workload], timeout: float, log: Callable[[str], None]) -> bool:
     """Wait for every workload; a failed one (progress deadline) stops waiting for it."""
-    from kubernetes.client.rest import ApiException
-
     deadline = time.monotonic() + timeout
     pending = {w: Progress(False, False, "not checked yet") for w in workloads}
     failed = False
     while pending:
         for workload in list(pending):
-            try:
-                progress = PROGRESS[workload.kind](_read(cluster, workload))
-            except ApiException as exc:
-                if exc.status != 404:
-                    raise
+            obj = _read_if_exists(cluster, workload)
+            if obj is None:
                 progress = Progress(False, True, "not found in the cluster (was the overlay applied?)")
+            else:
+                progress = PROGRESS[workload.kind](obj)
             if progress.done or progress.failed:
                 log(f"{'ok  ' if progress.done else 'FAIL'} {workload}: {progress.message}")
                 failed |= progress.failed
@@ -385,13 +386,11 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def _cmd_rollout(args: argparse.Namespace) -> int:
-    ok = wait_rollouts(_cluster(), load_workloads(args.rendered), args.timeout, _print)
-    return 0 if ok else 1
+    return 0 if wait_rollouts(_cluster(), load_workloads(args.rendered), args.timeout, _print) else 1
 
 
 def _cmd_smoke(args: argparse.Namespace) -> int:
-    target = _smoke_target(args)
-    results = smoke(target, timeout=args.timeout)
+    results = smoke(_smoke_target(args), timeout=args.timeout)
     for result in results:
         _print(f"{'ok  ' if result.ok else 'FAIL'} GET {result.path}: {result.detail}")
     return 0 if all(r.ok for r in results) else 1

@@ -41,8 +41,8 @@ from pathlib import Path
 import yaml
 
 from labtool import REPO
+from labtool.images.node import NODE_IMAGE
 
-NODE_IMAGE_SETTINGS = REPO / "scripts" / "labtool" / "images" / "node-image.yml"
 # How systemd node containers start (shared with molecule and the containers inventory).
 NODE_CONTAINER_SETTINGS = REPO / "scripts" / "labtool" / "images" / "node-container.yml"
 VAGRANT_KEY_GLOBS = (
@@ -91,7 +91,7 @@ def mib(n_bytes: float) -> float:
 # --- containers ---------------------------------------------------------------------------
 
 def node_image() -> str:
-    return yaml.safe_load(NODE_IMAGE_SETTINGS.read_text())["node_image"]
+    return NODE_IMAGE
 
 
 def systemd_container_args() -> list[str]:
@@ -141,37 +141,38 @@ def container_process_start(image: str) -> float:
     return time.monotonic() - start
 
 
-def container_http_start(image: str, settle: float) -> tuple[float, float]:
-    port = free_port()
-    with container("-p", f"127.0.0.1:{port}:8080", image, "python3", "-m", "http.server", "8080") as (name, cmd):
+def container_start(args: list[str], up, settle: float, timeout: float, interval: float) -> tuple[float, float]:
+    """Seconds from `docker run` until `up(container name)`, then the idle memory after `settle` s."""
+    with container(*args) as (name, cmd):
         start = time.monotonic()
         run(*cmd)
-
-        def answers() -> bool:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as response:
-                    return response.status == 200
-            except OSError:
-                return False
-
-        ready = wait_until(answers, timeout=60) - start
+        ready = wait_until(lambda: up(name), timeout, interval) - start
         time.sleep(settle)
         return ready, docker_memory(name)
+
+
+def container_http_start(image: str, settle: float) -> tuple[float, float]:
+    port = free_port()
+
+    def answers(_name: str) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    args = ["-p", f"127.0.0.1:{port}:8080", image, "python3", "-m", "http.server", "8080"]
+    return container_start(args, answers, settle, timeout=60, interval=0.05)
 
 
 def container_systemd_start(image: str, settle: float) -> tuple[float, float]:
-    with container(*systemd_container_args(), image, "/lib/systemd/systemd") as (name, cmd):
-        start = time.monotonic()
-        run(*cmd)
+    def booted(name: str) -> bool:
+        state = subprocess.run(["docker", "exec", name, "systemctl", "is-system-running"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return state in ("running", "degraded")
 
-        def booted() -> bool:
-            state = subprocess.run(["docker", "exec", name, "systemctl", "is-system-running"],
-                                   capture_output=True, text=True, timeout=10).stdout.strip()
-            return state in ("running", "degraded")
-
-        ready = wait_until(booted, timeout=120, interval=0.1) - start
-        time.sleep(settle)
-        return ready, docker_memory(name)
+    args = [*systemd_container_args(), image, "/lib/systemd/systemd"]
+    return container_start(args, booted, settle, timeout=120, interval=0.1)
 
 
 # --- VMs --------------------------------------------------------------------------------------
@@ -206,15 +207,13 @@ def guest_ram_resident(pid: int, memory_mib: int) -> int:
     """Resident bytes of QEMU's guest-RAM mapping (the one as large as the VM's memory):
     the pages the guest has touched. The rest of QEMU's PSS is QEMU itself, including
     TCG's translated-code cache."""
-    size = rss = None
-    best = (None, 0)
+    size, best = None, (None, 0)
     for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
         if line.startswith("Size:"):
             size = int(line.split()[1])
         elif line.startswith("Rss:") and size is not None:
-            rss = int(line.split()[1])
             if size >= memory_mib * 1024 and (best[0] is None or size < best[0]):
-                best = (size, rss)
+                best = (size, int(line.split()[1]))
             size = None
     return best[1] * 1024
 

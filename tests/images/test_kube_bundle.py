@@ -51,10 +51,8 @@ def built_bundle() -> Path:
 
 
 def test_checksums_cover_every_file_and_match(built_bundle):
-    listed = {}
-    for line in (built_bundle / "sha256sum-amd64.txt").read_text().splitlines():
-        digest, name = line.split("  ")
-        listed[name] = digest
+    lines = (built_bundle / "sha256sum-amd64.txt").read_text().splitlines()
+    listed = {name: digest for digest, name in (line.split("  ") for line in lines)}
     present = {path.name for path in built_bundle.iterdir()} - {"sha256sum-amd64.txt"}
     assert set(listed) == present == {"hyperkube", "kine", "images.tar", "bundle.yml"}
     for name, digest in listed.items():

@@ -42,7 +42,7 @@ def fake_debootstrap(tmp_path, monkeypatch):
             pytest.fail(f"unexpected command {cmd}")
         return subprocess.CompletedProcess(cmd, 0)
 
-    monkeypatch.setattr(rootfs, "_run", run)
+    monkeypatch.setattr(rootfs, "run", run)
     return commands, packed
 
 

@@ -68,5 +68,5 @@ def test_cached_tarball_is_reused_without_debootstrap(monkeypatch, tmp_path):
     monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path))
     cached = rootfs.tarball_path("bookworm")
     cached.write_bytes(b"tar")
-    monkeypatch.setattr(rootfs, "_run", lambda *a, **k: pytest.fail("debootstrap must not run"))
+    monkeypatch.setattr(rootfs, "run", lambda *a, **k: pytest.fail("debootstrap must not run"))
     assert rootfs.build_rootfs_tarball("bookworm") == cached

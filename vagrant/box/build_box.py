@@ -25,24 +25,14 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-from labtool.images.rootfs import RootfsError, build_rootfs_tarball, cache_dir
+from labtool.images.rootfs import RootfsError, build_rootfs_tarball, cache_dir, reset_machine_id, run, run_build
 
 BOX_NAME = "debian12-local"
 SUITE = "bookworm"
 DISK_GIB = 10
 # On top of the rootfs: what a VM (not a container) needs to boot and be driven by Vagrant.
 PACKAGES = (
-    "linux-image-amd64",
-    "grub-pc",
-    "udev",
-    "kmod",
-    "netbase",
-    "systemd-resolved",
-    "dbus",
-    "qemu-guest-agent",
-    "rsync",
+    "linux-image-amd64", "grub-pc", "udev", "kmod", "netbase", "systemd-resolved", "dbus", "qemu-guest-agent", "rsync",
 )
 CHROOT_ENV = {
     "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
@@ -86,13 +76,8 @@ GRUB_SERIAL_COMMAND="serial --speed=115200"
 """
 
 
-class BoxError(RuntimeError):
+class BoxError(RootfsError):
     """A failure the user can fix; the message says how."""
-
-
-def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
-    print("+", " ".join(cmd), file=sys.stderr, flush=True)
-    return subprocess.run(cmd, check=True, **kwargs)
 
 
 def output(cmd: list[str]) -> str:
@@ -101,8 +86,7 @@ def output(cmd: list[str]) -> str:
 
 def find_insecure_key() -> Path:
     """Vagrant's public insecure key, shipped inside the Vagrant installation."""
-    explicit = os.environ.get("VAGRANT_INSECURE_KEY")
-    if explicit:
+    if explicit := os.environ.get("VAGRANT_INSECURE_KEY"):
         return Path(explicit)
     vagrant = shutil.which("vagrant")
     if vagrant is None:
@@ -110,11 +94,8 @@ def find_insecure_key() -> Path:
     candidates: list[str] = []
     # Distribution packages install vagrant as a gem of the system ruby.
     if shutil.which("ruby"):
-        probe = subprocess.run(
-            ["ruby", "-e", 'print Gem::Specification.find_by_name("vagrant").gem_dir'],
-            capture_output=True,
-            text=True,
-        )
+        probe = subprocess.run(["ruby", "-e", 'print Gem::Specification.find_by_name("vagrant").gem_dir'],
+                               capture_output=True, text=True)
         if probe.returncode == 0 and probe.stdout:
             candidates.append(os.path.join(probe.stdout, "keys", "vagrant.pub"))
     # HashiCorp's package embeds its own ruby and gems under its install prefix.
@@ -184,8 +165,7 @@ def install_packages(root: Path) -> None:
     policy.write_text("#!/bin/sh\nexit 101\n")
     policy.chmod(0o755)
     resolv = root / "etc/resolv.conf"
-    if resolv.is_symlink() or resolv.exists():
-        resolv.unlink()
+    resolv.unlink(missing_ok=True)
     shutil.copyfile("/etc/resolv.conf", resolv)
     try:
         chroot(root, "apt-get", "update")
@@ -193,8 +173,7 @@ def install_packages(root: Path) -> None:
         chroot(root, "apt-get", "clean")
     finally:
         policy.unlink()
-    if resolv.is_symlink() or resolv.exists():
-        resolv.unlink()
+    resolv.unlink(missing_ok=True)
     resolv.symlink_to("../run/systemd/resolve/stub-resolv.conf")
 
 
@@ -208,10 +187,8 @@ def configure(root: Path, insecure_key: Path) -> None:
     (root / "etc/ssh/sshd_config.d/vagrant.conf").write_text("# No reverse lookups: they stall logins on isolated networks.\nUseDNS no\n")
     for key in (root / "etc/ssh").glob("ssh_host_*"):
         key.unlink()
-    chroot(
-        root, "systemctl", "enable",
-        "systemd-networkd", "systemd-resolved", "ssh", "ssh-host-keys", "serial-getty@ttyS0",
-    )
+    chroot(root, "systemctl", "enable",
+           "systemd-networkd", "systemd-resolved", "ssh", "ssh-host-keys", "serial-getty@ttyS0")
 
     chroot(root, "useradd", "--create-home", "--shell", "/bin/bash", "vagrant")
     sudoers = root / "etc/sudoers.d/vagrant"
@@ -223,11 +200,8 @@ def configure(root: Path, insecure_key: Path) -> None:
     (ssh_dir / "authorized_keys").chmod(0o600)
     chroot(root, "chown", "-R", "vagrant:vagrant", "/home/vagrant/.ssh")
 
-    # Each VM must generate its own machine id at first boot.
-    (root / "etc/machine-id").write_text("")
-    dbus_id = root / "var/lib/dbus/machine-id"
-    if dbus_id.is_symlink() or dbus_id.exists():
-        dbus_id.unlink()
+    # Again: installing dbus and systemd packages may have written one.
+    reset_machine_id(root)
 
 
 def install_bootloader(root: Path, device: str) -> None:
@@ -299,12 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default=BOX_NAME, help="box name for vagrant (default: %(default)s)")
     parser.add_argument("--force", action="store_true", help="rebuild and re-add even if present")
     args = parser.parse_args(argv)
-    try:
-        print(build_box(args.name, force=args.force))
-    except (BoxError, RootfsError, subprocess.CalledProcessError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return run_build(lambda: build_box(args.name, force=args.force))
 
 
 if __name__ == "__main__":

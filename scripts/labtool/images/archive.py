@@ -72,13 +72,12 @@ def write_docker_archive(images: Sequence[Image], destination: Path) -> list[str
     blobs: dict[str, bytes] = {}
     manifest, ids = [], []
     for image in images:
-        layer_names = []
-        diff_ids = []
+        layer_names, diff_ids = [], []
         for layer in image.layers:
             data = layer.tar_bytes()
             digest = hashlib.sha256(data).hexdigest()
-            blobs[f"{digest}/layer.tar"] = data
             layer_names.append(f"{digest}/layer.tar")
+            blobs[layer_names[-1]] = data
             diff_ids.append(f"sha256:{digest}")
         config = {
             "architecture": "amd64",

@@ -42,11 +42,8 @@ def registry_for(owner: str) -> str:
 
 def pins(matrix: list[dict], registry: str) -> list[str]:
     """k3s-lab/<name>=<registry>/<name>:<tag> of each app's newest version."""
-    newest: dict[str, dict] = {}
-    for entry in matrix:
-        current = newest.get(entry["name"])
-        if current is None or _version(entry["version"]) > _version(current["version"]):
-            newest[entry["name"]] = entry
+    # Sorted oldest first, so each name keeps its newest entry.
+    newest = {entry["name"]: entry for entry in sorted(matrix, key=lambda entry: _version(entry["version"]))}
     return [f"k3s-lab/{name}={registry}/{name}:{entry['tag']}" for name, entry in sorted(newest.items())]
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import yaml
 
 from labtool.images.archive import Image, Layer, write_docker_archive
-from labtool.images.rootfs import RootfsError, cache_dir, run_force_cli
+from labtool.images.rootfs import RootfsError, cache_dir, run, run_force_cli
 from labtool.settings import pinned_k3s_version
 
 HERE = Path(__file__).resolve().parent
@@ -41,13 +41,7 @@ SETTINGS_FILE = HERE / "kube-bundle.yml"
 HYPERKUBE_MODULE = HERE / "hyperkube"
 # The programs hyperkube answers to; kubeadm's static pods run the first three.
 HYPERKUBE_PROGRAMS = (
-    "kube-apiserver",
-    "kube-controller-manager",
-    "kube-scheduler",
-    "kube-proxy",
-    "kubelet",
-    "kubeadm",
-    "kubectl",
+    "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "kubelet", "kubeadm", "kubectl",
 )
 CONTROL_PLANE_IMAGES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 
@@ -87,11 +81,6 @@ def bundle_dir(version: str | None = None) -> Path:
     return cache_dir() / "kube-bundle" / f"kubernetes-{version}-{inputs_digest(version)}"
 
 
-def _run(cmd: list[str], **kwargs) -> None:
-    print("+", " ".join(cmd), file=sys.stderr, flush=True)
-    subprocess.run(cmd, check=True, **kwargs)
-
-
 def _release_toolchain(version: str) -> str:
     """The Go release that the k8s.io/kubernetes module hyperkube builds from asks for.
 
@@ -99,11 +88,9 @@ def _release_toolchain(version: str) -> str:
     the go command fetches that toolchain through the module proxy (GOTOOLCHAIN).
     """
     # `go list -m` names the directory only once the module is in the module cache.
-    _run([_go(), "mod", "download", "k8s.io/kubernetes"], cwd=HYPERKUBE_MODULE)
-    listed = subprocess.run(
-        [_go(), "list", "-m", "-f", "{{.Version}} {{.Dir}}", "k8s.io/kubernetes"],
-        cwd=HYPERKUBE_MODULE, capture_output=True, text=True, check=True,
-    ).stdout.split()
+    run([_go(), "mod", "download", "k8s.io/kubernetes"], cwd=HYPERKUBE_MODULE)
+    listed = subprocess.run([_go(), "list", "-m", "-f", "{{.Version}} {{.Dir}}", "k8s.io/kubernetes"],
+                            cwd=HYPERKUBE_MODULE, capture_output=True, text=True, check=True).stdout.split()
     if listed[0] != version:
         raise RootfsError(
             f"{HYPERKUBE_MODULE}/go.mod requires k8s.io/kubernetes {listed[0]}, but the k3s pin asks for "
@@ -117,27 +104,21 @@ def _build_hyperkube(version: str, out: Path) -> None:
     major, minor = version.lstrip("v").split(".")[:2]
     component = "k8s.io/component-base/version"
     ldflags = [
-        "-s",
-        "-w",
+        "-s", "-w",
         # What `kubectl version` and the kubelet report, and what kubeadm checks.
-        f"-X {component}.gitVersion={version}",
-        f"-X {component}.gitMajor={major}",
-        f"-X {component}.gitMinor={minor}",
-        f"-X {component}.gitTreeState=clean",
+        f"-X {component}.gitVersion={version}", f"-X {component}.gitMajor={major}",
+        f"-X {component}.gitMinor={minor}", f"-X {component}.gitTreeState=clean",
         f"-X k8s.io/client-go/pkg/version.gitVersion={version}",
     ]
     # Static (it also runs inside the control-plane images), with the Go of that release.
     env = dict(os.environ, CGO_ENABLED="0", GOTOOLCHAIN=toolchain)
-    _run(
-        [_go(), "build", "-trimpath", "-buildvcs=false", "-ldflags", " ".join(ldflags), "-o", str(out), "."],
-        cwd=HYPERKUBE_MODULE,
-        env=env,
-    )
+    run([_go(), "build", "-trimpath", "-buildvcs=false", "-ldflags", " ".join(ldflags), "-o", str(out), "."],
+        cwd=HYPERKUBE_MODULE, env=env)
 
 
 def _go_install(name: str, spec: dict, bin_dir: Path) -> Path:
     env = dict(os.environ, GOBIN=str(bin_dir), CGO_ENABLED="1" if spec.get("cgo") else "0")
-    _run([_go(), "install", "-trimpath", "-ldflags", "-s -w", f"{spec['package']}@{spec['version']}"], env=env)
+    run([_go(), "install", "-trimpath", "-ldflags", "-s -w", f"{spec['package']}@{spec['version']}"], env=env)
     built = bin_dir / Path(spec["package"]).name
     if built.name != name:
         built.rename(bin_dir / name)
@@ -149,10 +130,10 @@ def _debian_binaries(packages: list[str], work: Path) -> Path:
     root = work / "root"
     download = ["apt-get", "download", *packages]
     if subprocess.run(download, cwd=work, capture_output=True).returncode != 0:
-        _run(["apt-get", "update", "-qq"])  # a fresh host has no package lists yet
-        _run(download, cwd=work, stdout=subprocess.DEVNULL)
+        run(["apt-get", "update", "-qq"])  # a fresh host has no package lists yet
+        run(download, cwd=work, stdout=subprocess.DEVNULL)
     for deb in sorted(work.glob("*.deb")):
-        _run(["dpkg-deb", "-x", str(deb), str(root)])
+        run(["dpkg-deb", "-x", str(deb), str(root)])
     return root
 
 
@@ -182,17 +163,11 @@ def _images(cfg: dict, version: str, hyperkube: Path, programs: dict[str, Path],
             for name, spec in cfg["go_programs"].items()
             if "image" in spec
         ),
-        Image(
-            [images["busybox"]],
-            [
-                Layer(
-                    {"/bin/busybox": busybox},
-                    symlinks={f"/bin/{applet}": "busybox" for applet in applets if applet != "busybox"},
-                    directories=["/tmp", "/etc", "/root"],
-                )
-            ],
-            cmd=["sh"],
-        ),
+        Image([images["busybox"]], [Layer(
+            {"/bin/busybox": busybox},
+            symlinks={f"/bin/{applet}": "busybox" for applet in applets if applet != "busybox"},
+            directories=["/tmp", "/etc", "/root"],
+        )], cmd=["sh"]),
     ]
 
 
@@ -225,21 +200,14 @@ def build_bundle(force: bool = False) -> Path:
             "programs": list(HYPERKUBE_PROGRAMS),
         }
         (out / "bundle.yml").write_text(yaml.safe_dump(manifest, sort_keys=False))
-        sums = [
-            f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}"
-            for path in sorted(out.iterdir())
-        ]
+        sums = [f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}" for path in sorted(out.iterdir())]
         (out / "sha256sum-amd64.txt").write_text("\n".join(sums) + "\n")
         if target.exists():
             shutil.rmtree(target)
         out.rename(target)
-    peak_mib = max(
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    ) // 1024
-    print(
-        f"bundle built in {time.monotonic() - started:.0f} s; peak memory of one build step {peak_mib} MiB",
-        file=sys.stderr,
-    )
+    peak_kib = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_CHILDREN, resource.RUSAGE_SELF))
+    print(f"bundle built in {time.monotonic() - started:.0f} s; peak memory of one build step {peak_kib // 1024} MiB",
+          file=sys.stderr)
     return target
 
 

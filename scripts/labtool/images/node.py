@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from labtool.images.rootfs import RootfsError, build_rootfs_tarball, run_build
+from labtool.images.rootfs import RootfsError, build_rootfs_tarball, run, run_build
 
 SETTINGS = yaml.safe_load((Path(__file__).with_name("node-image.yml")).read_text())
 NODE_IMAGE: str = SETTINGS["node_image"]
@@ -51,9 +51,8 @@ def import_image(image: str, make_tarball: Callable[[], Path], changes: Sequence
         print(f"image present: {image}", file=sys.stderr)
         return image
     tarball = make_tarball()
-    cmd = ["docker", "import", *(arg for change in changes for arg in ("--change", change)), str(tarball), image]
-    print("+", " ".join(cmd), file=sys.stderr, flush=True)
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    run(["docker", "import", *(arg for change in changes for arg in ("--change", change)), str(tarball), image],
+        stdout=subprocess.DEVNULL)
     print(f"image built: {image}", file=sys.stderr)
     return image
 

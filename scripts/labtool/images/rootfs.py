@@ -26,15 +26,7 @@ from pathlib import Path
 DEFAULT_SUITE = "bookworm"
 VARIANT = "minbase"
 # What a systemd container managed by Ansible needs; the box builder adds a kernel on top.
-PACKAGES = (
-    "systemd",
-    "systemd-sysv",
-    "python3",
-    "sudo",
-    "openssh-server",
-    "iproute2",
-    "ca-certificates",
-)
+PACKAGES = ("systemd", "systemd-sysv", "python3", "sudo", "openssh-server", "iproute2", "ca-certificates")
 SOURCES_LIST = Path("/etc/apt/sources.list")
 SOURCES_DIR = Path("/etc/apt/sources.list.d")
 
@@ -45,8 +37,7 @@ class RootfsError(RuntimeError):
 
 def cache_dir() -> Path:
     """Where built artifacts live: $LAB_CACHE_DIR, else the XDG cache dir."""
-    explicit = os.environ.get("LAB_CACHE_DIR")
-    if explicit:
+    if explicit := os.environ.get("LAB_CACHE_DIR"):
         return Path(explicit)
     xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(xdg) / "k3s-lab"
@@ -77,8 +68,7 @@ def _one_line_uris(text: str, suite: str) -> list[str]:
 
 def find_mirror(suite: str = DEFAULT_SUITE) -> str:
     """The Debian mirror: $DEBIAN_MIRROR, else the host's apt sources for `suite`."""
-    explicit = os.environ.get("DEBIAN_MIRROR")
-    if explicit:
+    if explicit := os.environ.get("DEBIAN_MIRROR"):
         return explicit
     candidates: list[str] = []
     if SOURCES_DIR.is_dir():
@@ -104,9 +94,16 @@ def tarball_path(suite: str = DEFAULT_SUITE, packages: Sequence[str] | None = No
     return cache_dir() / f"{name}-{suite}-{VARIANT}-{digest}.tar"
 
 
-def _run(cmd: list[str], **kwargs) -> None:
+def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run a build step, echoed to stderr; every image and box builder runs its commands so."""
     print("+", " ".join(cmd), file=sys.stderr, flush=True)
-    subprocess.run(cmd, check=True, **kwargs)
+    return subprocess.run(cmd, check=True, **kwargs)
+
+
+def reset_machine_id(root: Path) -> None:
+    """Every machine made from this tree must generate its own id at first boot."""
+    (root / "etc/machine-id").write_text("")
+    (root / "var/lib/dbus/machine-id").unlink(missing_ok=True)
 
 
 def build_rootfs_tarball(
@@ -134,27 +131,14 @@ def build_rootfs_tarball(
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=f"{name}-") as workdir:
         root = Path(workdir) / "root"
-        _run(
-            [
-                "debootstrap",
-                f"--variant={VARIANT}",
-                f"--include={','.join(packages)}",
-                suite,
-                str(root),
-                mirror,
-            ]
-        )
-        # Every machine made from this tree must generate its own id at first boot.
-        (root / "etc/machine-id").write_text("")
-        dbus_id = root / "var/lib/dbus/machine-id"
-        if dbus_id.is_symlink() or dbus_id.exists():
-            dbus_id.unlink()
+        run(["debootstrap", f"--variant={VARIANT}", f"--include={','.join(packages)}", suite, str(root), mirror])
+        reset_machine_id(root)
         for cache in (root / "var/cache/apt/archives").glob("*.deb"):
             cache.unlink()
         if finish:
             finish(root)
         partial = Path(workdir) / "rootfs.tar"
-        _run(["tar", "--numeric-owner", "-C", str(root), "-cf", str(partial), "."])
+        run(["tar", "--numeric-owner", "-C", str(root), "-cf", str(partial), "."])
         # Rename last so an interrupted build never leaves a tarball that looks complete.
         partial.replace(target)
     print(f"{name} built: {target}", file=sys.stderr)
