@@ -2,15 +2,28 @@
 
 import httpx
 import pytest
-from backend_testing import BACKEND_POD, assert_json_error, backend_env
+from labtool import appprocess
+from labtool.appprocess import AppProcess
 
 from backend.store import SEED_ITEMS
 
+BACKEND_POD = "backend-test-pod"
+
+
+def assert_json_error(response, status) -> dict:
+    return appprocess.assert_json_error(response, status, BACKEND_POD)
+
+
+def backend_env(database, **extra) -> dict[str, str]:
+    return {**database.env(), "POD_NAME": BACKEND_POD, "APP_VERSION": "1.0.0-test", **extra}
+
 
 @pytest.fixture(scope="module")
-def http(backend_app):
-    with httpx.Client(base_url=backend_app.base_url, timeout=10) as client:
-        yield client
+def http(module_db):
+    with AppProcess("backend.main:app", backend_env(module_db)) as app:
+        app.wait_for("/readyz")
+        with httpx.Client(base_url=app.base_url, timeout=10) as client:
+            yield client
 
 
 def test_seeded_items_are_listed_with_total(http):
@@ -129,7 +142,7 @@ def test_database_outage_is_503_and_recovers(pg_server_factory, run_app):
     assert httpx.get(app.base_url + "/api/items", timeout=10).status_code == 200
 
 
-def test_a_second_replica_on_the_migrated_database_serves_the_same_data(backend_app, module_db, run_app, http):
+def test_a_second_replica_on_the_migrated_database_serves_the_same_data(module_db, run_app, http):
     created = http.post("/api/items", json={"name": "Seen by both replicas", "price_cents": 7}).json()
     second = run_app("backend.main:app", backend_env(module_db, POD_NAME="backend-replica-2"))
     second.wait_for("/readyz")

@@ -127,8 +127,6 @@ def test_a_hanging_backend_times_out_into_the_degraded_page(run_app):
     assert '"reason": "timed out"' in frontend.logs()
 
 
-def test_missing_backend_url_exits_with_one_line(run_app):
-    app = run_app("frontend.main:app", {})
-    app.process.wait(timeout=30)
-    assert app.process.returncode == 78
-    assert app.logs().strip() == "frontend: configuration error: missing required environment variable: BACKEND_URL"
+def test_missing_backend_url_exits_with_one_line(config_error):
+    output = config_error("frontend.main:app", {})
+    assert output == "frontend: configuration error: missing required environment variable: BACKEND_URL"

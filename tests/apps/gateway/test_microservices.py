@@ -1,6 +1,7 @@
 """Gateway -> ratings -> authors (and gateway -> authors) as real uvicorn processes on
 loopback: API-key auth with rotation, retries, the circuit breaker, one trace per request."""
 
+import contextlib
 import json
 import re
 import secrets
@@ -34,14 +35,11 @@ def gateway_env(authors_url, ratings_url, **extra):
 def services():
     """authors (mid-rotation: old and new key), ratings (calls authors with the OLD key),
     a flaky proxy in front of authors for the gateway, and the gateway (NEW key)."""
-    processes = []
+    with contextlib.ExitStack() as stack:
 
-    def start(target, env, **kwargs):
-        process = AppProcess(target, env, **kwargs).start()
-        processes.append(process)
-        return process
+        def start(target, env, **kwargs):
+            return stack.enter_context(AppProcess(target, env, **kwargs))
 
-    try:
         authors = start("authors.main:app", {"API_KEYS": f"{AUTHORS_OLD_KEY},{AUTHORS_NEW_KEY}", "POD_NAME": "authors-test"})
         ratings = start("ratings.main:app", {
             "API_KEYS": RATINGS_KEY, "AUTHORS_URL": authors.base_url, "AUTHORS_API_KEY": AUTHORS_OLD_KEY,
@@ -53,9 +51,6 @@ def services():
             process.wait_for("/readyz")
         flaky.wait_for("/_flaky")
         yield {"authors": authors, "ratings": ratings, "flaky": flaky, "gateway": gateway}
-    finally:
-        for process in processes:
-            process.cleanup()
 
 
 @pytest.fixture
@@ -77,10 +72,8 @@ def flaky(services):
 def log_lines(process):
     lines = []
     for line in process.logs().splitlines():
-        try:
+        with contextlib.suppress(ValueError):
             lines.append(json.loads(line))
-        except ValueError:
-            continue
     return lines
 
 
@@ -119,11 +112,8 @@ def test_rotation_finished_old_key_is_refused_and_a_gateway_still_on_it_says_so(
     assert AUTHORS_OLD_KEY not in stale.logs() + rotated.logs()
 
 
-def test_short_or_missing_keys_stop_the_service_with_one_line(run_app):
-    app = run_app("authors.main:app", {"API_KEYS": "short"})
-    app.process.wait(timeout=30)
-    assert app.process.returncode == 78
-    assert app.logs().strip() == (
+def test_short_or_missing_keys_stop_the_service_with_one_line(config_error):
+    assert config_error("authors.main:app", {"API_KEYS": "short"}) == (
         "authors: configuration error: invalid environment variable: "
         "API_KEYS (a comma-separated list of keys, each at least 16 characters)"
     )
@@ -288,11 +278,9 @@ def test_console_exporter_writes_the_spans_of_the_callers_trace(run_app):
     assert f'"trace_id": "0x{trace_id}"' in logs and '"name": "GET /api/authors/{author_id}"' in logs
 
 
-def test_unknown_exporter_is_a_one_line_config_error(run_app):
-    app = run_app("authors.main:app", {"API_KEYS": secrets.token_hex(16), "OTEL_TRACES_EXPORTER": "zipkin"})
-    app.process.wait(timeout=30)
-    assert app.process.returncode == 78
-    assert app.logs().strip() == (
+def test_unknown_exporter_is_a_one_line_config_error(config_error):
+    env = {"API_KEYS": secrets.token_hex(16), "OTEL_TRACES_EXPORTER": "zipkin"}
+    assert config_error("authors.main:app", env) == (
         "authors: configuration error: invalid environment variable: "
         "OTEL_TRACES_EXPORTER='zipkin' (expected one of: none, console, otlp)"
     )

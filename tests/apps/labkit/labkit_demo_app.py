@@ -16,14 +16,8 @@ class Item(BaseModel):
 
 def build_app(readiness_check=None, admin_token="", readiness_timeout=1.0):
     app = FastAPI()
-    health = labkit.setup(
-        app,
-        IDENTITY,
-        readiness_check=readiness_check,
-        admin_token=admin_token,
-        max_body_bytes=1000,
-        readiness_timeout=readiness_timeout,
-    )
+    health = labkit.setup(app, IDENTITY, readiness_check=readiness_check, admin_token=admin_token,
+                          max_body_bytes=1000, readiness_timeout=readiness_timeout)
 
     @app.get("/items/{item_id}")
     async def get_item(item_id: int):

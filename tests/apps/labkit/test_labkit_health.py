@@ -4,6 +4,7 @@ from fastapi.testclient import TestClient
 from labkit_demo_app import build_app
 
 TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def started_client(app):
@@ -54,11 +55,9 @@ def test_fault_admin_does_not_exist_without_token():
     with started_client(build_app()) as client:
         for method in ("get", "post", "delete"):
             path = "/admin/faults" if method == "get" else "/admin/faults/liveness"
-            response = client.request(method, path, headers={"Authorization": f"Bearer {TOKEN}"})
-            assert response.status_code in (404, 405) and response.json()["error"] in (
-                "not_found",
-                "method_not_allowed",
-            )
+            response = client.request(method, path, headers=AUTH)
+            assert response.status_code in (404, 405)
+            assert response.json()["error"] in ("not_found", "method_not_allowed")
         assert client.post("/admin/faults/liveness").status_code == 404
         assert client.get("/healthz").status_code == 200
 
@@ -73,26 +72,21 @@ def test_fault_admin_requires_the_right_bearer_token():
 
 
 def test_injected_faults_fail_and_recover_each_probe():
-    auth = {"Authorization": f"Bearer {TOKEN}"}
     with started_client(build_app(admin_token=TOKEN)) as client:
-        assert client.post("/admin/faults/liveness", headers=auth).json()["faults"]["liveness"] is True
+        assert client.post("/admin/faults/liveness", headers=AUTH).json()["faults"]["liveness"] is True
         assert client.get("/healthz").status_code == 503
         assert client.get("/readyz").status_code == 200
-        client.delete("/admin/faults/liveness", headers=auth)
+        client.delete("/admin/faults/liveness", headers=AUTH)
         assert client.get("/healthz").status_code == 200
 
-        client.post("/admin/faults/readiness", headers=auth)
+        client.post("/admin/faults/readiness", headers=AUTH)
         assert client.get("/readyz").status_code == 503
         assert client.get("/healthz").status_code == 200
-        assert client.get("/admin/faults", headers=auth).json()["faults"] == {
-            "liveness": False,
-            "readiness": True,
-        }
-        client.delete("/admin/faults/readiness", headers=auth)
+        assert client.get("/admin/faults", headers=AUTH).json()["faults"] == {"liveness": False, "readiness": True}
+        client.delete("/admin/faults/readiness", headers=AUTH)
         assert client.get("/readyz").status_code == 200
 
 
 def test_unknown_probe_name_is_422():
-    auth = {"Authorization": f"Bearer {TOKEN}"}
     with started_client(build_app(admin_token=TOKEN)) as client:
-        assert client.post("/admin/faults/database", headers=auth).status_code == 422
+        assert client.post("/admin/faults/database", headers=AUTH).status_code == 422

@@ -6,6 +6,7 @@ import pytest
 
 from fastapi.testclient import TestClient
 from labkit_demo_app import IDENTITY
+from labtool.appprocess import assert_json_error
 
 # The phrase depends on the Python version (RFC 9110 renamed both).
 UNPROCESSABLE = HTTPStatus(422).phrase.lower().replace(" ", "_")
@@ -13,12 +14,8 @@ TOO_LARGE = HTTPStatus(413).phrase.lower().replace(" ", "_")
 
 
 def assert_error_body(response, status, code):
-    assert response.status_code == status
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert body["error"] == code
-    assert body["request_id"] == response.headers["x-request-id"]
-    assert body["pod"] == IDENTITY.pod and body["version"] == IDENTITY.version
+    body = assert_json_error(response, status, IDENTITY.pod)
+    assert body["error"] == code and body["version"] == IDENTITY.version
     return body
 
 
@@ -94,11 +91,8 @@ def test_declared_oversize_body_is_413(client):
 
 
 def test_streamed_oversize_body_without_length_is_413(client):
-    def chunks():
-        for _ in range(5):
-            yield b"x" * 400
-
-    response = client.post("/items", content=chunks(), headers={"content-type": "application/json"})
+    chunks = (b"x" * 400 for _ in range(5))  # a generator: sent chunked, with no content-length
+    response = client.post("/items", content=chunks, headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert "larger than 1000 bytes" in response.json()["message"]
 

@@ -4,6 +4,7 @@ retry-once reads, never-retried writes, and recovery after a fast or immediate s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import re
@@ -13,9 +14,10 @@ import psycopg
 import pytest
 from psycopg import AsyncConnection
 from psycopg_pool import PoolTimeout
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import labkit
-from labkit.pg import DatabaseUnavailable, Migration, PgDatabase, PgSettings, migrate
+from labkit.pg import DatabaseUnavailable, Migration, PgDatabase, PgSettings, migrate, text_input
 
 LOCK_KEY = 0x6C61626B6974  # "labkit"
 
@@ -31,19 +33,21 @@ async def _seed_notes(conn: AsyncConnection) -> None:
 MIGRATIONS = (Migration(1, "create notes", _create_notes), Migration(2, "seed notes", _seed_notes))
 
 
-def settings_for(database, pool_max_size: int = 4) -> PgSettings:
-    return PgSettings(database.host, database.port, database.name, database.user, database.password, pool_max_size)
+@contextlib.asynccontextmanager
+async def opened(database, pool_max_size: int = 4):
+    settings = PgSettings(database.host, database.port, database.name, database.user, database.password, pool_max_size)
+    db = PgDatabase(settings, "labkit-test")
+    await db.open()
+    try:
+        yield db
+    finally:
+        await db.close()
 
 
 async def migrate_once(database, migrations) -> list[int]:
     """One replica's start-up migration, on its own pool."""
-    db = PgDatabase(settings_for(database), "labkit-test")
-    await db.open()
-    try:
-        async with db.pool.connection() as conn:
-            return await migrate(conn, migrations, LOCK_KEY)
-    finally:
-        await db.close()
+    async with opened(database) as db, db.pool.connection() as conn:
+        return await migrate(conn, migrations, LOCK_KEY)
 
 
 def applied_versions(database) -> list[int]:
@@ -93,12 +97,8 @@ def test_a_failing_migration_rolls_back_is_logged_and_retried_until_it_succeeds(
             raise RuntimeError("migration bug")
 
     async def scenario() -> None:
-        db = PgDatabase(settings_for(pg_database), "labkit-test")
-        await db.open()
-        try:
+        async with opened(pg_database) as db:
             await asyncio.wait_for(db.migrate_until_done((*MIGRATIONS, Migration(3, "flaky", flaky)), LOCK_KEY), 20)
-        finally:
-            await db.close()
 
     with caplog.at_level(logging.INFO, logger="labkit.pg"):
         asyncio.run(scenario())
@@ -114,16 +114,12 @@ def test_migration_waits_for_a_database_that_is_not_up_yet(pg_server_factory):
     server.stop()
 
     async def scenario() -> None:
-        db = PgDatabase(settings_for(database), "labkit-test")
-        await db.open()
-        try:
+        async with opened(database) as db:
             migrating = asyncio.create_task(db.migrate_until_done(MIGRATIONS, LOCK_KEY))
             await asyncio.sleep(1.5)
             assert not migrating.done()
             await asyncio.to_thread(server.start)
             await asyncio.wait_for(migrating, 20)
-        finally:
-            await db.close()
 
     asyncio.run(scenario())
     assert applied_versions(database) == [1, 2]
@@ -140,9 +136,7 @@ def test_after_a_restart_reads_retry_once_writes_do_not_and_outages_recover(pg_s
 
     async def scenario() -> None:
         # One pooled connection: after a restart it is dead, and it is the one handed out first.
-        db = PgDatabase(settings_for(database, pool_max_size=1), "labkit-test")
-        await db.open()
-        try:
+        async with opened(database, pool_max_size=1) as db:
             await db.migrate_until_done(MIGRATIONS, LOCK_KEY)
 
             await asyncio.to_thread(restart)
@@ -171,8 +165,6 @@ def test_after_a_restart_reads_retry_once_writes_do_not_and_outages_recover(pg_s
                     assert time.monotonic() - restarted < 10, "no recovery within 10 s of the restart"
                     await asyncio.sleep(0.1)
             assert len(await db.read("SELECT body FROM notes")) == 3
-        finally:
-            await db.close()
 
     asyncio.run(scenario())
 
@@ -182,9 +174,7 @@ def test_a_failed_ping_checks_the_other_idle_connections_in_the_background(pg_se
     database = server.create_database("recheck")
 
     async def scenario() -> dict[str, int]:
-        db = PgDatabase(settings_for(database, pool_max_size=4), "labkit-test")
-        await db.open()
-        try:
+        async with opened(database, pool_max_size=4) as db:
             await db.pool.wait(timeout=10)  # min_size (2) connections open and idle
             await asyncio.to_thread(server.stop, "immediate")
             await asyncio.to_thread(server.start)
@@ -193,8 +183,6 @@ def test_a_failed_ping_checks_the_other_idle_connections_in_the_background(pg_se
             await asyncio.sleep(1.0)
             await db.ping()
             return db.pool.get_stats()
-        finally:
-            await db.close()
 
     stats = asyncio.run(scenario())
     # The other idle connection was found dead by pool.check(), before any request met it.
@@ -202,10 +190,6 @@ def test_a_failed_ping_checks_the_other_idle_connections_in_the_background(pg_se
 
 
 def test_text_input_trims_bounds_and_refuses_nul():
-    from pydantic import BaseModel, ValidationError
-
-    from labkit.pg import text_input
-
     class Note(BaseModel):
         title: text_input(5)
         body: text_input(3, min_length=0) = ""
@@ -221,10 +205,6 @@ def test_text_input_trims_bounds_and_refuses_nul():
 
 @pytest.mark.parametrize(("max_length", "min_length"), [(4, 1), (4, 0), (1, 1), (1, 0)])
 def test_text_input_schema_pattern_accepts_exactly_what_validation_accepts(max_length, min_length):
-    from pydantic import TypeAdapter, ValidationError
-
-    from labkit.pg import text_input
-
     text = TypeAdapter(text_input(max_length, min_length))
     schema = text.json_schema()
     assert "maxLength" not in schema and "minLength" not in schema  # they would count the trimmed spaces

@@ -13,3 +13,8 @@ def assert_json_error(response, status) -> dict:
 
 def quote_env(database, **extra) -> dict[str, str]:
     return {**database.env(), "POD_NAME": POD, "APP_VERSION": VERSION, "APP_MESSAGE": "Hello <lab>", **extra}
+
+
+def applied_migrations(database) -> list[int]:
+    with database.connect() as conn:
+        return [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]

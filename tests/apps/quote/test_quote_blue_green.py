@@ -6,13 +6,10 @@ the migrated schema (and start on it, for a rollback), and release 2's search mu
 find rows release 1 wrote after the migration.
 """
 
-import subprocess
-import sys
-
 import httpx
 import pytest
-from labtool.appprocess import AppProcess, app_env
-from quote_testing import quote_env
+from labtool.appprocess import AppProcess
+from quote_testing import applied_migrations, quote_env
 
 from quote.seeds import SEED_QUOTES
 
@@ -29,13 +26,8 @@ def blue_green(module_db):
             yield blue, green
 
 
-def migrations(database):
-    with database.connect() as conn:
-        return [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
-
-
 def test_green_applied_its_additive_migration_once(blue_green, module_db):
-    assert migrations(module_db) == [1, 2, 3]
+    assert applied_migrations(module_db) == [1, 2, 3]
     with module_db.connect() as conn:
         index = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'quotes_search_idx'").fetchone()
     assert index and "USING gin (search)" in index[0]
@@ -110,7 +102,7 @@ def test_rollback_blue_starts_on_a_schema_green_migrated(blue_green, module_db, 
     rolled_back.wait_for("/readyz")
     created = httpx.post(rolled_back.base_url + "/api/quotes", json={"author": "After rollback", "text": "Ospreys still searchable"})
     assert created.status_code == 201
-    assert migrations(module_db) == [1, 2, 3]
+    assert applied_migrations(module_db) == [1, 2, 3]
     found = httpx.get(blue_green[1].base_url + "/api/quotes", params={"search": "osprey"}).json()["quotes"]
     assert [q["id"] for q in found] == [created.json()["id"]]
 
@@ -121,19 +113,7 @@ def test_blue_and_green_starting_together_migrate_exactly_once(pg_database, run_
             for n in range(2) for release in ("1", "2")]
     for app in apps:
         app.wait_for("/readyz", timeout=30)
-    assert migrations(pg_database) == [1, 2, 3]
+    assert applied_migrations(pg_database) == [1, 2, 3]
     with pg_database.connect() as conn:
         assert conn.execute("SELECT count(*) FROM quotes").fetchone()[0] == len(SEED_QUOTES)  # seeded once
 
-
-@pytest.mark.parametrize("release", ["0", "3", "two"])
-def test_unknown_release_is_a_one_line_config_error(release):
-    env = {"POSTGRES_HOST": "h", "POSTGRES_PORT": "5432", "POSTGRES_DB": "d", "POSTGRES_USER": "u",
-           "POSTGRES_PASSWORD": "p", "APP_RELEASE": release}
-    result = subprocess.run([sys.executable, "-m", "uvicorn", "quote.main:app", "--port", "0"],
-                            env=app_env(env), capture_output=True, text=True, timeout=60)
-    assert result.returncode == 78
-    assert (result.stdout + result.stderr).strip() == (
-        f"quote: configuration error: invalid environment variable: APP_RELEASE={release!r} "
-        "(expected an integer from 1 to 2)"
-    )

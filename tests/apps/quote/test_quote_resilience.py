@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 from labtool.appprocess import AppProcess
-from quote_testing import quote_env
+from quote_testing import applied_migrations, quote_env
 
 from quote.migrations import MIGRATIONS
 from quote.seeds import SEED_QUOTES
@@ -26,10 +26,9 @@ def test_replicas_starting_together_migrate_and_seed_once(pg_database):
             app.wait_for("/startupz", timeout=30)
             body = httpx.get(app.base_url + "/api/quotes/random").json()
             assert body["pod"] == app.env["POD_NAME"]
+        assert applied_migrations(pg_database) == [m.version for m in MIGRATIONS]
         with pg_database.connect() as conn:
-            versions = [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
             seeded = conn.execute("SELECT author, text FROM quotes ORDER BY id").fetchall()
-        assert versions == [m.version for m in MIGRATIONS]
         assert seeded == list(SEED_QUOTES)
         for app in apps:
             assert error_lines(app.logs()) == [], app.logs()
