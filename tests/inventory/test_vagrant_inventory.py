@@ -17,14 +17,8 @@ CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("LAB_") and
 
 
 def inventory_list(env: dict[str, str] | None = None) -> dict:
-    completed = subprocess.run(
-        [ansible_bin("ansible-inventory"), "-i", str(INVENTORY), "--list"],
-        cwd=REPO_ROOT,
-        env={**CLEAN_ENV, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    completed = subprocess.run([ansible_bin("ansible-inventory"), "-i", str(INVENTORY), "--list"], cwd=REPO_ROOT,
+                               env={**CLEAN_ENV, **(env or {})}, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout)
 
@@ -40,33 +34,23 @@ def test_default_inventory_is_one_server_two_agents():
     assert sorted(data["k3s_cluster"]["children"]) == ["k3s_agents", "k3s_servers"]
     hostvars = data["_meta"]["hostvars"]
     assert {h: v["k3s_node_ip"] for h, v in hostvars.items()} == {
-        "server-1": "192.168.56.11",
-        "agent-1": "192.168.56.21",
-        "agent-2": "192.168.56.22",
-    }
+        "server-1": "192.168.56.11", "agent-1": "192.168.56.21", "agent-2": "192.168.56.22"}
     for host, values in hostvars.items():
         # Ansible reaches the node where the cluster does: its private IP, not the NAT address.
         assert values["ansible_host"] == values["k3s_node_ip"]
         assert values["k3s_flannel_iface"] == "eth1"
         assert values["ansible_user"] == "vagrant"
-        assert values["ansible_ssh_private_key_file"] == str(
-            REPO_ROOT / ".vagrant" / "machines" / host / "libvirt" / "private_key"
-        )
+        key = REPO_ROOT / ".vagrant/machines" / host / "libvirt/private_key"
+        assert values["ansible_ssh_private_key_file"] == str(key)
         # The pin lives in playbooks/group_vars, so no override appears here.
         assert "k3s_version" not in values
 
 
 def test_environment_overrides_reach_the_inventory(tmp_path):
-    data = inventory_list(
-        {
-            "LAB_SERVERS": "3",
-            "LAB_AGENTS": "1",
-            "LAB_NETWORK_CIDR": "10.77.0.0/24",
-            "LAB_NODE_IFACE": "ens7",
-            "LAB_K3S_VERSION": "v1.33.5+k3s1",
-            "VAGRANT_DOTFILE_PATH": str(tmp_path / "state"),
-        }
-    )
+    data = inventory_list({
+        "LAB_SERVERS": "3", "LAB_AGENTS": "1", "LAB_NETWORK_CIDR": "10.77.0.0/24", "LAB_NODE_IFACE": "ens7",
+        "LAB_K3S_VERSION": "v1.33.5+k3s1", "VAGRANT_DOTFILE_PATH": str(tmp_path / "state"),
+    })
     assert hosts_of(data, "k3s_servers") == ["server-1", "server-2", "server-3"]
     assert hosts_of(data, "k3s_agents") == ["agent-1"]
     hostvars = data["_meta"]["hostvars"]
@@ -74,9 +58,8 @@ def test_environment_overrides_reach_the_inventory(tmp_path):
     assert hostvars["agent-1"]["k3s_node_ip"] == "10.77.0.21"
     assert {v["k3s_flannel_iface"] for v in hostvars.values()} == {"ens7"}
     assert {v["k3s_version"] for v in hostvars.values()} == {"v1.33.5+k3s1"}
-    assert hostvars["agent-1"]["ansible_ssh_private_key_file"] == str(
-        tmp_path / "state" / "machines" / "agent-1" / "libvirt" / "private_key"
-    )
+    key = tmp_path / "state/machines/agent-1/libvirt/private_key"
+    assert hostvars["agent-1"]["ansible_ssh_private_key_file"] == str(key)
 
 
 def test_another_settings_file(tmp_path):
@@ -87,12 +70,8 @@ def test_another_settings_file(tmp_path):
 
 
 def test_bad_settings_fail_with_the_reason():
-    completed = subprocess.run(
-        [str(INVENTORY / "hosts.py"), "--list"],
-        env={**CLEAN_ENV, "LAB_SERVERS": "2"},
-        capture_output=True,
-        text=True,
-    )
+    completed = subprocess.run([str(INVENTORY / "hosts.py"), "--list"], env={**CLEAN_ENV, "LAB_SERVERS": "2"},
+                               capture_output=True, text=True)
     assert completed.returncode == 2
     assert "embedded etcd needs an odd number of servers" in completed.stderr
 
@@ -109,21 +88,13 @@ def test_lab_inventory_passes_the_inventory_checks(env):
 def vagrant_machines(env: dict[str, str]) -> subprocess.CompletedProcess:
     if shutil.which("vagrant") is None:
         pytest.skip("vagrant not installed: apt-get install vagrant vagrant-libvirt")
-    return subprocess.run(
-        ["vagrant", "status", "--machine-readable"],
-        cwd=REPO_ROOT,
-        env={**CLEAN_ENV, "VAGRANT_CHECKPOINT_DISABLE": "1", **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return subprocess.run(["vagrant", "status", "--machine-readable"], cwd=REPO_ROOT,
+                          env={**CLEAN_ENV, "VAGRANT_CHECKPOINT_DISABLE": "1", **env},
+                          capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize(
-    "env",
-    [{}, {"LAB_SERVERS": "3", "LAB_AGENTS": "1", "LAB_LIBVIRT_DRIVER": "qemu"}],
-    ids=["default", "ha-tcg"],
-)
+@pytest.mark.parametrize("env", [{}, {"LAB_SERVERS": "3", "LAB_AGENTS": "1", "LAB_LIBVIRT_DRIVER": "qemu"}],
+                         ids=["default", "ha-tcg"])
 def test_vagrantfile_defines_exactly_the_inventory_hosts(env, tmp_path):
     # A fresh dotfile dir: status reports not_created without touching any lab machine.
     env = {**env, "VAGRANT_DOTFILE_PATH": str(tmp_path / "state")}

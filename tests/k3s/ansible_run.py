@@ -30,26 +30,12 @@ def run_playbook(workdir: Path, inventory: dict, plays: list[dict], *extra: str)
     """Write inventory + playbook into workdir and run them; return output and per-host stats."""
     (workdir / "inventory.yml").write_text(yaml.safe_dump(inventory))
     (workdir / "playbook.yml").write_text(yaml.safe_dump(plays, sort_keys=False))
-    env = {
-        **os.environ,
-        "ANSIBLE_ROLES_PATH": str(ROLES),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "ANSIBLE_LOCALHOST_WARNING": "0",
-    }
+    env = {**os.environ, "ANSIBLE_ROLES_PATH": str(ROLES), "ANSIBLE_NOCOLOR": "1",
+           "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_LOCALHOST_WARNING": "0"}
     proc = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("ansible-playbook")),
-            "-i",
-            str(workdir / "inventory.yml"),
-            str(workdir / "playbook.yml"),
-            *extra,
-        ],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(workdir / "inventory.yml"),
+         str(workdir / "playbook.yml"), *extra],
+        cwd=workdir, env=env, capture_output=True, text=True, timeout=300,
     )
     output = proc.stdout + proc.stderr
     return PlaybookRun(proc.returncode, output, _recap(output))

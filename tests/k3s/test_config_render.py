@@ -28,19 +28,9 @@ def render(tmp_path: Path, servers: dict, agents: dict, cluster_vars: dict | Non
         "k3s_node_systemd_dir": str(tmp_path) + "/{{ inventory_hostname }}/etc/systemd/system",
         **(cluster_vars or {}),
     }
-    inventory = {
-        "all": {
-            "vars": cluster_vars,
-            "children": {
-                "k3s_cluster": {
-                    "children": {
-                        "k3s_servers": {"hosts": {h: local_host(k3s_node_ip=ip) for h, ip in servers.items()}},
-                        "k3s_agents": {"hosts": {h: local_host(k3s_node_ip=ip) for h, ip in agents.items()}},
-                    }
-                }
-            },
-        }
-    }
+    groups = {f"k3s_{group}": {"hosts": {h: local_host(k3s_node_ip=ip) for h, ip in hosts.items()}}
+              for group, hosts in (("servers", servers), ("agents", agents))}
+    inventory = {"all": {"vars": cluster_vars, "children": {"k3s_cluster": {"children": groups}}}}
     # The server/agent roles import k3s_node for its defaults and vars; import it the
     # same way with every task skipped (nothing installed), so precedence is the real one.
     node_settings = {"ansible.builtin.import_role": {"name": "k3s_node"}, "when": False}
@@ -77,13 +67,10 @@ def render(tmp_path: Path, servers: dict, agents: dict, cluster_vars: dict | Non
 
 
 def test_single_server_cluster(tmp_path):
-    nodes = render(
-        tmp_path,
-        servers={"server-1": "192.168.56.11"},
-        agents={"agent-1": "192.168.56.21", "agent-2": "192.168.56.22"},
-        # As playbooks/group_vars/all/k3s.yml states them.
-        cluster_vars={"k3s_api_port": 6443, "k3s_cluster_cidr": "10.42.0.0/16", "k3s_service_cidr": "10.43.0.0/16"},
-    )
+    agents = {"agent-1": "192.168.56.21", "agent-2": "192.168.56.22"}
+    # As playbooks/group_vars/all/k3s.yml states them.
+    cluster = {"k3s_api_port": 6443, "k3s_cluster_cidr": "10.42.0.0/16", "k3s_service_cidr": "10.43.0.0/16"}
+    nodes = render(tmp_path, servers={"server-1": "192.168.56.11"}, agents=agents, cluster_vars=cluster)
     server = nodes["server-1"]["config"]
     assert server["cluster-cidr"] == "10.42.0.0/16"
     assert server["service-cidr"] == "10.43.0.0/16"
@@ -97,10 +84,10 @@ def test_single_server_cluster(tmp_path):
     # One server: plain server, no embedded etcd, joins nobody.
     assert "cluster-init" not in server and "server" not in server
     assert "disable" not in server
-    for name in ("agent-1", "agent-2"):
+    for name, ip in agents.items():
         agent = nodes[name]["config"]
         assert agent["server"] == "https://192.168.56.11:6443", dump(agent)
-        assert agent["node-ip"] == {"agent-1": "192.168.56.21", "agent-2": "192.168.56.22"}[name]
+        assert agent["node-ip"] == ip
         assert agent["flannel-iface"] == "eth1"
         # The token never lands in config.yaml; it is in the 0600 env file.
         assert "token" not in agent
@@ -118,12 +105,7 @@ def test_single_server_cluster(tmp_path):
 
 def test_ha_cluster_with_vip_and_vault_token(tmp_path):
     servers = {"server-1": "10.0.0.11", "server-2": "10.0.0.12", "server-3": "10.0.0.13"}
-    nodes = render(
-        tmp_path,
-        servers=servers,
-        agents={"agent-1": "10.0.0.21"},
-        cluster_vars={"k3s_api_vip": "10.0.0.10", "k3s_token": TOKEN},
-    )
+    nodes = render(tmp_path, servers, {"agent-1": "10.0.0.21"}, {"k3s_api_vip": "10.0.0.10", "k3s_token": TOKEN})
     first = nodes["server-1"]["config"]
     assert first["cluster-init"] is True, dump(first)
     assert "server" not in first
@@ -143,10 +125,7 @@ def test_ha_cluster_with_vip_and_vault_token(tmp_path):
 FAST_FAILOVER = {
     "kubelet-arg": ["node-status-update-frequency=4s"],
     "kube-controller-manager-arg": ["node-monitor-period=2s", "node-monitor-grace-period=16s"],
-    "kube-apiserver-arg": [
-        "default-not-ready-toleration-seconds=20",
-        "default-unreachable-toleration-seconds=20",
-    ],
+    "kube-apiserver-arg": ["default-not-ready-toleration-seconds=20", "default-unreachable-toleration-seconds=20"],
 }
 
 
@@ -161,19 +140,14 @@ def test_fast_failover_is_on_by_default(tmp_path):
 
 
 def test_fast_failover_off_keeps_kubernetes_defaults_and_extra_args(tmp_path):
-    nodes = render(
-        tmp_path,
-        servers={"s1": "10.1.0.11"},
-        agents={"a1": "10.1.0.21"},
-        cluster_vars={
-            "k3s_node_fast_failover": False,
-            "k3s_node_kubelet_args": ["max-pods=50"],
-            "k3s_node_labels": ["lab.k3s.io/tier=app"],
-            "k3s_node_taints": ["dedicated=db:NoSchedule"],
-            "k3s_node_snapshotter": "native",
-            "k3s_server_disable": ["traefik"],
-        },
-    )
+    nodes = render(tmp_path, servers={"s1": "10.1.0.11"}, agents={"a1": "10.1.0.21"}, cluster_vars={
+        "k3s_node_fast_failover": False,
+        "k3s_node_kubelet_args": ["max-pods=50"],
+        "k3s_node_labels": ["lab.k3s.io/tier=app"],
+        "k3s_node_taints": ["dedicated=db:NoSchedule"],
+        "k3s_node_snapshotter": "native",
+        "k3s_server_disable": ["traefik"],
+    })
     server, agent = nodes["s1"]["config"], nodes["a1"]["config"]
     for config in (server, agent):
         assert config["kubelet-arg"] == ["max-pods=50"], dump(config)

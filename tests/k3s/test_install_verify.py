@@ -13,6 +13,8 @@ import platform
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from ansible_run import local_host, run_playbook
 
 ARCH = {"x86_64": "amd64", "aarch64": "arm64"}[platform.machine()]
@@ -36,36 +38,21 @@ def airgap_dir(tmp_path: Path, wrong: str | None = None) -> Path:
 
 def install(tmp_path: Path, airgap: Path):
     root = tmp_path / "root"
-    inventory = {
-        "all": {
-            "hosts": {
-                "node": local_host(
-                    k3s_version="v1.33.5+k3s1",
-                    k3s_node_install_source="airgap",
-                    k3s_node_airgap_dir=str(airgap),
-                    k3s_node_bin_dir=str(root / "usr/local/bin"),
-                    k3s_node_images_dir=str(root / "var/lib/rancher/k3s/agent/images"),
-                    k3s_node_ip="{{ ansible_facts['default_ipv4']['address'] }}",
-                    k3s_flannel_iface="{{ ansible_facts['default_ipv4']['interface'] }}",
-                )
-            }
-        }
-    }
-    plays = [
-        {
-            "hosts": "node",
-            "gather_facts": True,
-            "tasks": [{"ansible.builtin.import_role": {"name": "k3s_node"}}],
-            # The server and agent roles restart their unit on this; here: just note it.
-            "handlers": [
-                {
-                    "name": "Note the change",
-                    "listen": "k3s installation changed",
-                    "ansible.builtin.debug": {"msg": "k3s installation changed"},
-                }
-            ],
-        }
-    ]
+    node = local_host(
+        k3s_version="v1.33.5+k3s1",
+        k3s_node_install_source="airgap",
+        k3s_node_airgap_dir=str(airgap),
+        k3s_node_bin_dir=str(root / "usr/local/bin"),
+        k3s_node_images_dir=str(root / "var/lib/rancher/k3s/agent/images"),
+        k3s_node_ip="{{ ansible_facts['default_ipv4']['address'] }}",
+        k3s_flannel_iface="{{ ansible_facts['default_ipv4']['interface'] }}",
+    )
+    # The server and agent roles restart their unit on this change; here: just note it.
+    note = {"name": "Note the change", "listen": "k3s installation changed",
+            "ansible.builtin.debug": {"msg": "k3s installation changed"}}
+    plays = [{"hosts": "node", "gather_facts": True,
+              "tasks": [{"ansible.builtin.import_role": {"name": "k3s_node"}}], "handlers": [note]}]
+    inventory = {"all": {"hosts": {"node": node}}}
     return root, run_playbook(tmp_path, inventory, plays)
 
 
@@ -73,22 +60,16 @@ def staging_dirs() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("k3s-install-*")}
 
 
-def test_wrong_binary_checksum_installs_nothing(tmp_path):
+@pytest.mark.parametrize("wrong", [BINARY, IMAGES])
+def test_a_wrong_checksum_installs_nothing(tmp_path, wrong):
+    # A wrong images checksum too: the binary verified fine but is not installed alone.
     before = staging_dirs()
-    root, run = install(tmp_path, airgap_dir(tmp_path, wrong=BINARY))
+    root, run = install(tmp_path, airgap_dir(tmp_path, wrong=wrong))
     assert run.returncode != 0
-    assert f"Checksum mismatch for {BINARY}" in run.output, run.output
+    assert f"Checksum mismatch for {wrong}" in run.output, run.output
     assert "Nothing was installed" in run.output
     assert not any(root.rglob("*")), sorted(root.rglob("*"))
     assert staging_dirs() == before, "the staging directory was left behind"
-
-
-def test_wrong_images_checksum_installs_nothing_either(tmp_path):
-    root, run = install(tmp_path, airgap_dir(tmp_path, wrong=IMAGES))
-    assert run.returncode != 0
-    assert f"Checksum mismatch for {IMAGES}" in run.output, run.output
-    # The binary verified fine but is not installed alone.
-    assert not any(root.rglob("*")), sorted(root.rglob("*"))
 
 
 def test_missing_airgap_assets_are_named(tmp_path):

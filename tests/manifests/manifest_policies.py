@@ -296,15 +296,10 @@ def check_namespace_baseline(objects: list[Obj]) -> list[str]:
     return problems
 
 
-def _container_ports(pod: PodTemplate) -> list[dict]:
-    return [p for c in pod.spec.get("containers", []) for p in c.get("ports", [])]
-
-
 def _port_served(pod: PodTemplate, target: int | str) -> bool:
-    ports = _container_ports(pod)
-    if isinstance(target, str):
-        return any(p.get("name") == target for p in ports)
-    return any(p.get("containerPort") == target for p in ports)
+    """A Service targetPort names a container port (string) or gives its number."""
+    key = "name" if isinstance(target, str) else "containerPort"
+    return any(p.get(key) == target for c in pod.spec.get("containers", []) for p in c.get("ports", []))
 
 
 @policy("references")

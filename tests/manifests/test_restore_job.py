@@ -1,14 +1,16 @@
-"""The restore Job lives in playbooks/restore-db.yml, not in an overlay: it must
-meet the same schema and policies, and match what the quote-db base provides."""
+"""The restore Job lives in playbooks/restore-db.yml, and the app-databases Job in the
+workload_secrets role, not in an overlay: both must meet the same schema and policies,
+and the restore Job must match what the quote-db base provides."""
 
 from __future__ import annotations
 
 import jinja2
+import pytest
 import yaml
 from labtool import catalogue
 
 from manifest_policies import POLICIES, selector_matches
-from manifest_render import REPO, lab_namespace, pinned_k3s_version, strict_errors
+from manifest_render import REPO, app_databases_job, lab_namespace, pinned_k3s_version, strict_errors
 
 
 def restore_job() -> dict:
@@ -25,12 +27,17 @@ def restore_job() -> dict:
     return yaml.safe_load(text)
 
 
-def test_restore_job_is_valid_for_pinned_k3s() -> None:
-    assert not strict_errors((restore_job(),), pinned_k3s_version())
+JOBS = pytest.mark.parametrize("make_job", [restore_job, app_databases_job], ids=lambda f: f.__name__)
 
 
-def test_restore_job_meets_the_workload_policies() -> None:
-    job = restore_job()
+@JOBS
+def test_job_is_valid_for_pinned_k3s(make_job) -> None:
+    assert not strict_errors((make_job(),), pinned_k3s_version())
+
+
+@JOBS
+def test_job_meets_the_workload_policies(make_job) -> None:
+    job = make_job()
     for name in ("resources", "security-context", "image-tags", "credentials"):
         assert POLICIES[name]([job]) == [], name
 

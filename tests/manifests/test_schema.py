@@ -11,18 +11,13 @@ from manifest_render import OVERLAYS, pinned_k3s_version, render, strict_errors
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_overlay_is_valid_for_pinned_k3s(overlay: str) -> None:
-    version = pinned_k3s_version()
-    assert not strict_errors(render(overlay), version)
+    assert not strict_errors(render(overlay), pinned_k3s_version())
 
 
 def test_schema_check_rejects_unknown_field() -> None:
     # A typo the API server would drop silently (strict: rejected here).
-    broken = {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": "typo"},
-        "spec": {"selectr": {"app": "x"}, "ports": [{"port": 80}]},
-    }
+    broken = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "typo"},
+              "spec": {"selectr": {"app": "x"}, "ports": [{"port": 80}]}}
     assert strict_errors((broken,), pinned_k3s_version())
 
 

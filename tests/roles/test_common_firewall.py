@@ -61,8 +61,8 @@ def rulesets(tmp_path_factory) -> dict[str, str]:
     (work / "inventory.json").write_text(json.dumps({"k3s_cluster": {"children": groups}}))
     (work / "render.yml").write_text(PLAYBOOK)
     (work / "ansible.cfg").write_text("[defaults]\n")
-    env = dict(os.environ, ANSIBLE_CONFIG=str(work / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env = dict(os.environ, ANSIBLE_CONFIG=str(work / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     result = subprocess.run(
         ["ansible-playbook", "-i", str(work / "inventory.json"), str(work / "render.yml"),
          "-e", f"out_dir={work}", "-e", json.dumps(OVERRIDES)],
@@ -104,9 +104,7 @@ def test_registry_ports_on_agents_too(rulesets):
 
 
 def test_ssh_sources_and_extra_ports(rulesets):
-    assert rules(rulesets["agent-1"], "SSH") == [
-        'ip saddr { 192.168.56.1 } tcp dport { 22 } accept comment "SSH"'
-    ]
+    assert rules(rulesets["agent-1"], "SSH") == ['ip saddr { 192.168.56.1 } tcp dport { 22 } accept comment "SSH"']
     assert "tcp dport 30000-32767 accept" in rulesets["agent-1"]
 
 

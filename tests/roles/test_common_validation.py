@@ -26,23 +26,17 @@ PLAYBOOK = """\
 
 def run_role(tmp_path: Path, *extra_vars: str) -> str:
     """Run role common in --check mode on localhost, a server; return the output of the failed run."""
-    host = {
-        "localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "k3s_node_ip": "127.0.0.1"}
-    }
-    (tmp_path / "inventory.json").write_text(json.dumps({"k3s_cluster": {"children": {"k3s_servers": {"hosts": host}}}}))
+    host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "k3s_node_ip": "127.0.0.1"}
+    inventory = {"k3s_cluster": {"children": {"k3s_servers": {"hosts": {"localhost": host}}}}}
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
     (tmp_path / "site.yml").write_text(PLAYBOOK)
     # An empty config: not the lab's ansible.cfg (its inventory and fact cache).
     (tmp_path / "ansible.cfg").write_text("[defaults]\n")
-    env = dict(os.environ)
-    env.update(
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-        ANSIBLE_ROLES_PATH=str(REPO / "roles"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_CONFIG=str(tmp_path / "ansible.cfg"),
-    )
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               ANSIBLE_ROLES_PATH=str(REPO / "roles"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_CONFIG=str(tmp_path / "ansible.cfg"))
     cmd = ["ansible-playbook", "--check", "-i", str(tmp_path / "inventory.json"), str(tmp_path / "site.yml")]
-    for assignment in extra_vars:
-        cmd += ["-e", assignment]
+    cmd += [arg for assignment in extra_vars for arg in ("-e", assignment)]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode != 0, f"role accepted a bad setting:\n{result.stdout}"
     return result.stdout

@@ -15,15 +15,8 @@ LINTED = ["roles", "playbooks", ".config/molecule"]
 def test_ansible_lint_production_profile():
     env = dict(os.environ, NO_COLOR="1")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    result = subprocess.run(
-        ["ansible-lint", "--offline", *LINTED],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = subprocess.run(["ansible-lint", "--offline", *LINTED], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=600, check=False)
     report = result.stdout + result.stderr
     assert result.returncode == 0, report
     assert "Profile 'production' was required, and it passed" in report

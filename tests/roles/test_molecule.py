@@ -55,11 +55,7 @@ def docker_ready() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "molecule_file",
-    SCENARIOS,
-    ids=[f"{path.parents[2].name}/{path.parent.name}" for path in SCENARIOS],
-)
+@pytest.mark.parametrize("molecule_file", SCENARIOS, ids=[f"{p.parents[2].name}/{p.parent.name}" for p in SCENARIOS])
 def test_molecule_scenario(molecule_file: Path, docker_ready: None, record_property) -> None:
     role_dir, scenario = molecule_file.parents[2], molecule_file.parent.name
     env = dict(os.environ)
@@ -69,16 +65,9 @@ def test_molecule_scenario(molecule_file: Path, docker_ready: None, record_prope
     # The offline Kubernetes bundle the kubeadm_node scenario installs (scripts/run-tests builds it).
     env.setdefault("LAB_KUBE_BUNDLE_DIR", str(bundle_dir()))
     started = time.monotonic()
-    result = subprocess.run(
-        ["molecule", "--base-config", str(BASE_CONFIG), "test", "--scenario-name", scenario],
-        cwd=role_dir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=TIMEOUT_SECONDS,
-        check=False,
-    )
+    result = subprocess.run(["molecule", "--base-config", str(BASE_CONFIG), "test", "--scenario-name", scenario],
+                            cwd=role_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            timeout=TIMEOUT_SECONDS, check=False)
     elapsed = time.monotonic() - started
     record_property("molecule_seconds", round(elapsed, 1))
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -98,14 +87,11 @@ def test_molecule_scenario(molecule_file: Path, docker_ready: None, record_prope
         )
 
 
-@pytest.mark.parametrize(
-    ("output", "reason"),
-    [
-        ('fatal: [node]: FAILED! => {"msg": "LAB-SKIP: k3s release not reachable (timeout)"}',
-         "k3s release not reachable (timeout)"),
-        ("LAB-SKIP: no /dev/kvm\nmore output", "no /dev/kvm"),
-        ("PLAY RECAP\nfailed=1", None),
-    ],
-)
+@pytest.mark.parametrize(("output", "reason"), [
+    ('fatal: [node]: FAILED! => {"msg": "LAB-SKIP: k3s release not reachable (timeout)"}',
+     "k3s release not reachable (timeout)"),
+    ("LAB-SKIP: no /dev/kvm\nmore output", "no /dev/kvm"),
+    ("PLAY RECAP\nfailed=1", None),
+])
 def test_skip_marker_parsing(output: str, reason: str | None) -> None:
     assert skip_reason(output) == reason
