@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from labkit import Who
-from labkit.openapi import Served, error_responses
+from labkit.openapi import Id, Limit, Offset, Served, error_responses
 
 from .catalogue import AUTHORS
 
@@ -40,16 +39,14 @@ router = APIRouter(prefix="/api")
 
 
 @router.get("/authors", response_model=AuthorPage, responses=error_responses(422))
-async def list_authors(
-    who: Who, limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
-) -> JSONResponse:
+async def list_authors(who: Who, limit: Limit = 20, offset: Offset = 0) -> JSONResponse:
     ids = sorted(AUTHORS)[offset : offset + limit]
     authors = [{"id": i, **AUTHORS[i]} for i in ids]
     return JSONResponse({"authors": authors, "total": len(AUTHORS), "limit": limit, "offset": offset, **who})
 
 
 @router.get("/authors/{author_id}", response_model=AuthorOut, responses=error_responses(404, 422))
-async def get_author(who: Who, author_id: Annotated[int, Path(ge=1, le=2**63 - 1)]) -> JSONResponse:
+async def get_author(who: Who, author_id: Id) -> JSONResponse:
     if author_id not in AUTHORS:
         raise HTTPException(404, f"author {author_id} not found")
     log.info("author served", extra={"author_id": author_id})

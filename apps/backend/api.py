@@ -6,20 +6,18 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, HTTPException, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from labkit import Health, Who, from_app_state
-from labkit.openapi import LOCATION, STRICT_INTEGER, Served, error_responses
-from labkit.pg import BIGINT_MAX, UNAVAILABLE, from_database, text_input
+from labkit.openapi import LOCATION, STRICT_INTEGER, Id, Limit, Offset, Served, error_responses
+from labkit.pg import UNAVAILABLE, from_database, text_input
 
 from .store import DESCRIPTION_MAX, NAME_MAX, PRICE_MAX_CENTS, ItemStore, NameTaken
 
 log = logging.getLogger("backend")
 
-MAX_PAGE = 100
-MAX_OFFSET = 1_000_000
 Name = text_input(NAME_MAX)
 Description = text_input(DESCRIPTION_MAX, min_length=0)
 
@@ -48,7 +46,6 @@ class ItemPage(Served):
     offset: int
 
 
-ItemId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
 # A write body can be malformed (400), too large or invalid.
 BODY_ERRORS = error_responses(400, 413, 422)
 
@@ -70,12 +67,7 @@ router = APIRouter(prefix="/api")
 
 
 @router.get("/items", response_model=ItemPage, responses={**error_responses(422), **UNAVAILABLE})
-async def list_items(
-    items: Items,
-    who: Who,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> JSONResponse:
+async def list_items(items: Items, who: Who, limit: Limit = 20, offset: Offset = 0) -> JSONResponse:
     page, total = await items.call(items.store.page, limit, offset)
     return JSONResponse(
         {"items": [{**item, **who} for item in page], "total": total, "limit": limit, "offset": offset, **who}
@@ -83,7 +75,7 @@ async def list_items(
 
 
 @router.get("/items/{item_id}", response_model=ItemOut, responses={**error_responses(404, 422), **UNAVAILABLE})
-async def get_item(item_id: ItemId, items: Items, who: Who) -> JSONResponse:
+async def get_item(item_id: Id, items: Items, who: Who) -> JSONResponse:
     item = await items.call(items.store.get, item_id)
     if item is None:
         raise HTTPException(404, f"item {item_id} not found")
@@ -105,7 +97,7 @@ async def create_item(body: ItemIn, items: Items, who: Who) -> JSONResponse:
 @router.put(
     "/items/{item_id}", response_model=ItemOut, responses={**BODY_ERRORS, **error_responses(404, 409), **UNAVAILABLE}
 )
-async def replace_item(item_id: ItemId, body: ItemIn, items: Items, who: Who) -> JSONResponse:
+async def replace_item(item_id: Id, body: ItemIn, items: Items, who: Who) -> JSONResponse:
     item = await items.call(items.store.replace, item_id, body.name, body.description, body.price_cents)
     if item is None:
         raise HTTPException(404, f"item {item_id} not found")
@@ -113,7 +105,7 @@ async def replace_item(item_id: ItemId, body: ItemIn, items: Items, who: Who) ->
 
 
 @router.delete("/items/{item_id}", status_code=204, responses={**error_responses(404, 422), **UNAVAILABLE})
-async def delete_item(item_id: ItemId, items: Items) -> Response:
+async def delete_item(item_id: Id, items: Items) -> Response:
     if not await items.call(items.store.delete, item_id):
         raise HTTPException(404, f"item {item_id} not found")
     return Response(status_code=204)

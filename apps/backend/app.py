@@ -21,7 +21,7 @@ MAX_BODY_BYTES = 16 * 1024
 
 def create_app(settings: Settings) -> FastAPI:
     identity = settings.identity
-    store = ItemStore(PgDatabase(settings.database, f"backend/{settings.identity.pod}"))
+    store = ItemStore(PgDatabase(settings.database, f"backend/{identity.pod}"))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -29,7 +29,7 @@ def create_app(settings: Settings) -> FastAPI:
             log.info("backend starting", extra={"version": identity.version})
             yield
 
-    app = FastAPI(title="backend", version=settings.identity.version, lifespan=lifespan, redoc_url=None)
+    app = FastAPI(title="backend", version=identity.version, lifespan=lifespan, redoc_url=None)
     health = labkit.setup(
         app, identity, readiness_check=store.db.ping, admin_token=settings.admin_token, max_body_bytes=MAX_BODY_BYTES
     )

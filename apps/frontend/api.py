@@ -6,12 +6,12 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from labkit import from_app_state
 from labkit.client import ServiceClient, UpstreamError
-from labkit.openapi import HTML, RETRY_AFTER, error_responses
+from labkit.openapi import HTML, RETRY_AFTER, Id, error_responses
 
 from .pages import Pages
 
@@ -19,7 +19,6 @@ log = logging.getLogger("frontend")
 
 PAGE_SIZE = 10
 MAX_PAGE_NUMBER = 100_000
-MAX_ID = 2**63 - 1
 # Bad parameters get labkit's JSON error; every other failure is a page.
 PAGE_ERRORS = {
     **error_responses(422),
@@ -76,7 +75,7 @@ async def index(site: CurrentSite, page: Annotated[int, Query(ge=1, le=MAX_PAGE_
     response_class=HTMLResponse,
     responses={404: {"description": "Page: no such item", "content": HTML}, **PAGE_ERRORS},
 )
-async def item(site: CurrentSite, item_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> HTMLResponse:
+async def item(site: CurrentSite, item_id: Id) -> HTMLResponse:
     try:
         status, data = await site.fetch(f"/api/items/{item_id}")
     except UpstreamError as exc:

@@ -32,7 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         await backend.close()
 
-    app = FastAPI(title="frontend", version=settings.identity.version, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(title="frontend", version=identity.version, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.site = api.Site(Pages(settings.app_title, identity.pod, identity.version), backend)
     # Ready only while the backend answers its liveness probe: a frontend that can
     # only show error pages should not receive traffic if another replica can do better.

@@ -8,17 +8,15 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from labkit import Who, from_app_state
 from labkit.client import ServiceClient, UpstreamError
-from labkit.openapi import STRICT_INTEGER, Served, error_responses
+from labkit.openapi import STRICT_INTEGER, Id, Limit, Offset, Served, error_responses
 
 log = logging.getLogger("gateway")
-
-AuthorId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class StarsIn(BaseModel):
@@ -101,19 +99,14 @@ router = APIRouter(prefix="/api")
 
 
 @router.get("/authors", response_model=AuthorPage, responses={**error_responses(422), **UPSTREAM_ERRORS})
-async def list_authors(
-    services: Services,
-    who: Who,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> JSONResponse:
+async def list_authors(services: Services, who: Who, limit: Limit = 20, offset: Offset = 0) -> JSONResponse:
     response = await call(services.authors, "GET", "/api/authors", params={"limit": limit, "offset": offset})
     body = passthrough_errors(response, "authors")
     return JSONResponse({"authors": body["authors"], "total": body["total"], "limit": limit, "offset": offset, **who})
 
 
 @router.get("/authors/{author_id}", response_model=AuthorView, responses={**error_responses(404, 422), **UPSTREAM_ERRORS})
-async def author_page(author_id: AuthorId, services: Services, who: Who) -> JSONResponse:
+async def author_page(author_id: Id, services: Services, who: Who) -> JSONResponse:
     author_call = call(services.authors, "GET", f"/api/authors/{author_id}")
     rating_call = call(services.ratings, "GET", f"/api/ratings/{author_id}")
     author_response, rating_response = await asyncio.gather(author_call, rating_call, return_exceptions=True)
@@ -137,7 +130,7 @@ async def author_page(author_id: AuthorId, services: Services, who: Who) -> JSON
     response_model=RatingOut,
     responses={**error_responses(400, 404, 413, 422), **UPSTREAM_ERRORS},
 )
-async def rate(author_id: AuthorId, body: StarsIn, services: Services, who: Who) -> JSONResponse:
+async def rate(author_id: Id, body: StarsIn, services: Services, who: Who) -> JSONResponse:
     response = await call(services.ratings, "POST", "/api/ratings", json={"author_id": author_id, "stars": body.stars})
     summary = passthrough_errors(response, "ratings")
     return JSONResponse(

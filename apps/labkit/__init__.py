@@ -10,7 +10,9 @@ Typical use (see README.md):
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -41,9 +43,18 @@ __all__ = [
     "request_id_var",
     "Who",
     "admin_token_from_env",
+    "app_from_env",
     "setting",
     "setup",
 ]
+
+
+def app_from_env(settings_class: type[AppSettings], create_app: Callable[[Any], FastAPI]) -> FastAPI:
+    """An app's `main.app`. Settings are read at import, before uvicorn logs anything,
+    so a missing or bad variable ends the process with exactly one line naming it."""
+    settings = load_or_exit(settings_class.from_env, settings_class.SERVICE)
+    configure_logging(settings_class.SERVICE)
+    return create_app(settings)
 
 
 def setup(

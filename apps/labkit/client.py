@@ -112,8 +112,6 @@ class ServiceClient:
         self.upstream = upstream
         self.retries = retries
         self.backoff = backoff
-        self.breaker_threshold = breaker_threshold
-        self.breaker_cooldown = breaker_cooldown
         self.http = httpx.AsyncClient(
             base_url=base_url,
             headers={API_KEY_HEADER: api_key} if api_key else None,

@@ -82,9 +82,7 @@ class Env:
         problems = []
         if self._missing:
             plural = "s" if len(self._missing) > 1 else ""
-            problems.append(
-                f"missing required environment variable{plural}: {', '.join(self._missing)}"
-            )
+            problems.append(f"missing required environment variable{plural}: {', '.join(self._missing)}")
         if self._invalid:
             problems.append(f"invalid environment variable: {'; '.join(self._invalid)}")
         if problems:

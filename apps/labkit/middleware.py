@@ -10,7 +10,6 @@ import logging
 import re
 import random
 import time
-from collections.abc import Iterable
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,23 +25,16 @@ error_log = logging.getLogger("labkit.error")
 # Accept a caller's id only if it is short and harmless in logs and headers.
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
-DEFAULT_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/startupz", "/metrics"})
+# Probe and scrape requests are logged at debug level: they arrive every few seconds
+# from the kubelet and Prometheus and would drown the useful lines.
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/startupz", "/metrics"})
 
 
 class RequestContextMiddleware:
-    def __init__(
-        self,
-        app: ASGIApp,
-        identity: Identity,
-        max_body_bytes: int = 1_048_576,
-        quiet_paths: Iterable[str] = DEFAULT_QUIET_PATHS,
-    ) -> None:
+    def __init__(self, app: ASGIApp, identity: Identity, max_body_bytes: int = 1_048_576) -> None:
         self.app = app
         self.identity = identity
         self.max_body_bytes = max_body_bytes
-        # Probe and scrape requests are logged at debug level: they arrive every few
-        # seconds from the kubelet and Prometheus and would drown the useful lines.
-        self.quiet_paths = frozenset(quiet_paths)
         self._pod_header = identity.pod.encode("latin-1", "replace")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -73,7 +65,8 @@ class RequestContextMiddleware:
         try:
             declared = self._content_length(scope)
             if declared is not None and declared > self.max_body_bytes:
-                await self._too_large()(scope, receive, send_with_headers)
+                too_large = error_response(self.identity, 413, f"request body larger than {self.max_body_bytes} bytes")
+                await too_large(scope, receive, send_with_headers)
             else:
                 await self.app(scope, self._limited(receive), send_with_headers)
         except Exception:
@@ -87,7 +80,7 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "<unmatched>"
             metrics.observe(scope["method"], route, status, elapsed)
-            level = logging.DEBUG if scope["path"] in self.quiet_paths else logging.INFO
+            level = logging.DEBUG if scope["path"] in QUIET_PATHS else logging.INFO
             if access_log.isEnabledFor(level):
                 access_log.log(
                     level,
@@ -123,11 +116,6 @@ class RequestContextMiddleware:
                 except ValueError:
                     return None
         return None
-
-    def _too_large(self):
-        return error_response(
-            self.identity, 413, f"request body larger than {self.max_body_bytes} bytes"
-        )
 
     def _limited(self, receive: Receive) -> Receive:
         """Enforce the limit on bodies without (or with a lying) Content-Length."""

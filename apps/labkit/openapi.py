@@ -6,9 +6,9 @@ every answer (tests/apps/test_openapi_fuzz.py holds the apps to it)."""
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Path, Query
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -21,6 +21,12 @@ RETRY_AFTER = {
 }
 LOCATION = {"Location": {"description": "The path of the created resource", "required": True, "schema": {"type": "string"}}}
 _COMPONENTS = "#/components/schemas/"
+
+# Parameters several apps share: an id in a path (ids are bigints: a larger one cannot
+# exist) and the page of a listing.
+Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 class Served(BaseModel):

@@ -6,13 +6,13 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from labkit import Health, Who, from_app_state
-from labkit.openapi import HTML, LOCATION, Served, error_responses
-from labkit.pg import BIGINT_MAX, NO_NUL_PATTERN, UNAVAILABLE, from_database, no_nul, text_input
+from labkit.openapi import HTML, LOCATION, Id, Limit, Offset, Served, error_responses
+from labkit.pg import NO_NUL_PATTERN, UNAVAILABLE, from_database, no_nul, text_input
 
 from .db import QuoteStore
 from .migrations import AUTHOR_MAX, TEXT_MAX
@@ -20,8 +20,6 @@ from .page import render_page
 
 log = logging.getLogger("quote")
 
-MAX_PAGE = 100
-MAX_OFFSET = 1_000_000
 SEARCH_MAX = 200
 Author = text_input(AUTHOR_MAX)
 Text = text_input(TEXT_MAX)
@@ -89,8 +87,8 @@ async def index(book: Book, who: Who) -> HTMLResponse:
 async def list_quotes(
     book: Book,
     who: Who,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
     search: Annotated[
         str | None,
         Query(
@@ -118,7 +116,7 @@ async def random_quote(book: Book, who: Who) -> JSONResponse:
 
 
 @router.get("/api/quotes/{quote_id}", response_model=QuoteOut, responses={**error_responses(404, 422), **UNAVAILABLE})
-async def get_quote(quote_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)], book: Book, who: Who) -> JSONResponse:
+async def get_quote(quote_id: Id, book: Book, who: Who) -> JSONResponse:
     quote = await book.call(book.store.get, quote_id)
     if quote is None:
         raise HTTPException(404, f"quote {quote_id} not found")

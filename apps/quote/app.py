@@ -21,7 +21,7 @@ MAX_BODY_BYTES = 16 * 1024
 
 def create_app(settings: Settings) -> FastAPI:
     identity = settings.identity
-    store = QuoteStore(PgDatabase(settings.database, f"quote/{settings.identity.pod}"), settings.app_release)
+    store = QuoteStore(PgDatabase(settings.database, f"quote/{identity.pod}"), settings.app_release)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -29,19 +29,9 @@ def create_app(settings: Settings) -> FastAPI:
             log.info("quote app starting", extra={"pod": identity.pod, "version": identity.version})
             yield
 
-    app = FastAPI(
-        title="quote",
-        version=settings.identity.version,
-        lifespan=lifespan,
-        docs_url="/docs",
-        redoc_url=None,
-    )
+    app = FastAPI(title="quote", version=identity.version, lifespan=lifespan, redoc_url=None)
     health = labkit.setup(
-        app,
-        identity,
-        readiness_check=store.db.ping,
-        admin_token=settings.admin_token,
-        max_body_bytes=MAX_BODY_BYTES,
+        app, identity, readiness_check=store.db.ping, admin_token=settings.admin_token, max_body_bytes=MAX_BODY_BYTES
     )
     app.state.book = api.QuoteBook(store, health, settings.app_message, settings.app_release)
     app.include_router(api.router)

@@ -3,7 +3,6 @@ never retried, DatabaseUnavailable when the database cannot be reached)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from labkit.pg import PgDatabase
@@ -14,8 +13,7 @@ COLUMNS = "id, author, text, created_at"
 
 
 def _as_json(row: dict[str, Any]) -> dict[str, Any]:
-    created: datetime = row["created_at"]
-    return {**row, "created_at": created.isoformat()}
+    return {**row, "created_at": row["created_at"].isoformat()}
 
 
 def _first(rows: list[dict[str, Any]]) -> dict[str, Any] | None:

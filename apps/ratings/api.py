@@ -7,17 +7,15 @@ import logging
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from labkit import Who, from_app_state
 from labkit.client import ServiceClient, UpstreamError
-from labkit.openapi import STRICT_INTEGER, Served, error_responses
+from labkit.openapi import STRICT_INTEGER, Id, Served, error_responses
 
 log = logging.getLogger("ratings")
-
-AuthorId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class RatingIn(BaseModel):
@@ -84,5 +82,5 @@ async def rate(body: RatingIn, store: Ratings, who: Who) -> JSONResponse:
 
 
 @router.get("/ratings/{author_id}", response_model=RatingSummary, responses=error_responses(422))
-async def summary(author_id: AuthorId, store: Ratings, who: Who) -> JSONResponse:
+async def summary(author_id: Id, store: Ratings, who: Who) -> JSONResponse:
     return JSONResponse({**store.tallies.get(author_id, Tally()).summary(author_id), **who})

@@ -5,6 +5,4 @@ import labkit
 from .app import create_app
 from .settings import Settings
 
-settings = labkit.load_or_exit(Settings.from_env, "ratings")
-labkit.configure_logging("ratings")
-app = create_app(settings)
+app = labkit.app_from_env(Settings, create_app)
