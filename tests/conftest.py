@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import pytest
@@ -48,27 +49,16 @@ def module_db(pg_server):
 
 @pytest.fixture
 def pg_server_factory():
-    servers: list[PgServer] = []
+    with contextlib.ExitStack() as made:
+        def make() -> PgServer:
+            server = _new_server()
+            made.callback(server.destroy)
+            return server
 
-    def make() -> PgServer:
-        server = _new_server()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.destroy()
+        yield make
 
 
 @pytest.fixture
 def run_app():
-    processes: list[AppProcess] = []
-
-    def start(target: str, env: dict[str, str], **kwargs) -> AppProcess:
-        process = AppProcess(target, env, **kwargs).start()
-        processes.append(process)
-        return process
-
-    yield start
-    for process in processes:
-        process.cleanup()
+    with contextlib.ExitStack() as started:  # AppProcess: start() on enter, cleanup() on exit
+        yield lambda target, env, **kwargs: started.enter_context(AppProcess(target, env, **kwargs))

@@ -5,18 +5,14 @@ import pytest
 from labtool import pgserver
 
 
-def test_missing_binaries_name_what_to_install(monkeypatch, tmp_path):
+@pytest.mark.parametrize("incomplete_bin_dir", [False, True])
+def test_missing_binaries_name_what_to_install(monkeypatch, tmp_path, incomplete_bin_dir):
     monkeypatch.delenv("PG_BIN_DIR", raising=False)
+    if incomplete_bin_dir:  # PG_BIN_DIR without every binary is not used
+        (tmp_path / "initdb").touch()
+        monkeypatch.setenv("PG_BIN_DIR", str(tmp_path))
     monkeypatch.setattr(pgserver.glob, "glob", lambda pattern: [])
     with pytest.raises(pgserver.PgUnavailable, match=r"initdb, pg_ctl, postgres.*'postgresql'"):
-        pgserver.find_bin_dir()
-
-
-def test_incomplete_bin_dir_is_not_used(monkeypatch, tmp_path):
-    (tmp_path / "initdb").touch()
-    monkeypatch.setenv("PG_BIN_DIR", str(tmp_path))
-    monkeypatch.setattr(pgserver.glob, "glob", lambda pattern: [])
-    with pytest.raises(pgserver.PgUnavailable):
         pgserver.find_bin_dir()
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from labtool import REPO
 
 
 def test_every_shipped_yaml_file_passes_yamllint():

@@ -7,13 +7,7 @@ from __future__ import annotations
 import pytest
 
 from labtool.blue_green import (
-    Readiness,
-    answers_verdict,
-    colour_readiness,
-    endpoints_verdict,
-    image_version,
-    other,
-    plan_switch,
+    Readiness, answers_verdict, colour_readiness, endpoints_verdict, image_version, other, plan_switch,
     rollback_target,
 )
 

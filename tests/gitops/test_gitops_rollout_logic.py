@@ -10,22 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from labtool import REPO
 from labtool.validate_deployment import (
     REVISION, InputError, Workload, deployment_progress, load_workloads, pinned_images,
     statefulset_progress, undo_patch,
 )
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def kubectl() -> str:
-    return str(Path(sys.executable).parent / "kubectl")
-
 
 @pytest.fixture(scope="module")
 def rendered_dev(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dev") / "rendered.yaml"
-    result = subprocess.run([kubectl(), "kustomize", str(REPO / "manifests/overlays/dev")],
+    kubectl = str(Path(sys.executable).parent / "kubectl")
+    result = subprocess.run([kubectl, "kustomize", str(REPO / "manifests/overlays/dev")],
                             capture_output=True, text=True, check=True)
     out.write_text(result.stdout)
     return out
@@ -39,8 +35,7 @@ def test_dev_overlay_workloads_include_the_app_and_its_database(rendered_dev: Pa
 
 
 def test_unrendered_base_is_refused(tmp_path: Path) -> None:
-    base = (REPO / "manifests/bases/quote/deployment.yaml").read_text()
-    (tmp_path / "base.yaml").write_text(base)
+    (tmp_path / "base.yaml").write_text((REPO / "manifests/bases/quote/deployment.yaml").read_text())
     with pytest.raises(InputError, match="has no namespace"):
         load_workloads(tmp_path / "base.yaml")
 

@@ -35,8 +35,7 @@ def event(reason: str, message: str, pod: str, kind: str = "Warning", count: int
 
 
 EVENTS = [
-    event("Scheduled", "Successfully assigned quote-app/quote-bad-1 to agent-2", "quote-bad-1", "Normal",
-          at="2025-01-01T10:00:00Z"),
+    event("Scheduled", "Successfully assigned quote-app/quote-bad-1 to agent-2", "quote-bad-1", "Normal"),
     event("Failed", 'Failed to pull image "k3s-lab/quote:nope": not found', "quote-bad-1", count=3,
           at="2025-01-01T10:00:05Z"),
     event("BackOff", 'Back-off pulling image "k3s-lab/quote:nope"', "quote-bad-1", count=5,

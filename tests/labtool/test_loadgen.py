@@ -7,7 +7,7 @@ import time
 import pytest
 
 from labtool.kube import HttpEndpoint
-from labtool.loadgen import LoadGenerator, audit_writes, per_second, read_samples_csv, write_samples_csv
+from labtool.loadgen import LoadGenerator, Sample, audit_writes, per_second, read_samples_csv, write_samples_csv
 
 
 def wait_until(condition, timeout: float, what: str) -> None:
@@ -78,8 +78,6 @@ def test_audit_without_an_answer_is_unverified_not_passed(quote_on_own_server):
 
 
 def test_per_second_counts_and_csv_round_trip(tmp_path):
-    from labtool.loadgen import Sample
-
     samples = [
         Sample(0.1, "read", True, 200, 3.0, "a", ""),
         Sample(0.9, "write", False, 503, 4.0, "a", "database unavailable"),

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from PIL import Image
+from PIL import Image, ImageColor
 from sample_data import MARKS, vm_kill_samples
 
 from labtool.timeline import FAILED_COLOR, MARK_COLORS, OK_COLOR, plot_timeline, read_marks, write_marks
 
 
-def rgb(color: str) -> tuple[int, int, int]:
-    return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
-
-
 def columns_with(image: Image.Image, color: str) -> list[int]:
     """x positions of every pixel column that has the exact colour."""
-    wanted = rgb(color)
+    wanted = ImageColor.getrgb(color)
     pixels = image.load()
     return [x for x in range(image.width) if any(pixels[x, y] == wanted for y in range(image.height))]
 

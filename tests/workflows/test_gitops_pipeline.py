@@ -6,14 +6,12 @@ real subcommand of labtool.validate_deployment."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
-
-REPO = Path(__file__).resolve().parents[2]
-WORKFLOWS = REPO / ".github" / "workflows"
-
+from labtool import REPO
 from labtool.validate_deployment import COMMANDS
+
+WORKFLOWS = REPO / ".github" / "workflows"
 
 
 def load(name: str) -> dict:

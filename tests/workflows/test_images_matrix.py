@@ -15,21 +15,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from labtool import catalogue
+from labtool import REPO, catalogue
 
-REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = yaml.safe_load((REPO / ".github/workflows/images.yml").read_text())
 LAB_IMAGES = catalogue.images()
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
-def list_step() -> dict:
-    return next(s for s in WORKFLOW["jobs"]["apps"]["steps"] if s.get("id") == "list")
-
-
 def run_list_step(tmp_path: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """The list step's command as the workflow runs it, from the repo root, with its env."""
-    command = shlex.split(list_step()["run"])
+    command = shlex.split(next(s for s in WORKFLOW["jobs"]["apps"]["steps"] if s.get("id") == "list")["run"])
     assert command[0] == "python", "the step runs a repo script, so the test can run the same code"
     output = tmp_path / "github_output"
     output.touch()

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from labtool import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"
-ZIZMOR_CONFIG = Path(__file__).with_name("zizmor.yml")
-BIN = Path(sys.executable).parent
+ZIZMOR = ["zizmor", "--offline", "--no-progress", "--config", str(Path(__file__).with_name("zizmor.yml"))]
+SCHEMA = ["check-jsonschema", "--builtin-schema", "vendor.github-workflows"]
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
 BROKEN = """\
@@ -31,21 +31,11 @@ jobs:
 """
 
 
-def tool(name: str) -> str:
-    path = BIN / name
-    if not path.exists():
-        pytest.fail(f"{name} not found next to {sys.executable}: pip install -e '.[test]'")
-    return str(path)
-
-
-def zizmor(target: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([tool("zizmor"), "--offline", "--no-progress", "--config", str(ZIZMOR_CONFIG), str(target)],
-                          capture_output=True, text=True, timeout=120)
-
-
-def schema_check(*files: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, files)],
-                          capture_output=True, text=True, timeout=120)
+def lint(command: list[str], *targets: Path) -> subprocess.CompletedProcess:
+    tool = Path(sys.executable).parent / command[0]
+    if not tool.exists():
+        pytest.fail(f"{command[0]} not found next to {sys.executable}: pip install -e '.[test]'")
+    return subprocess.run([str(tool), *command[1:], *map(str, targets)], capture_output=True, text=True, timeout=120)
 
 
 def workflow_files() -> list[Path]:
@@ -57,13 +47,10 @@ def test_there_are_workflows() -> None:
     assert {"ci.yml", "images.yml", "deploy.yml"} <= names
 
 
-def test_zizmor_finds_nothing() -> None:
-    result = zizmor(WORKFLOWS)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_workflows_match_the_github_schema() -> None:
-    result = schema_check(*workflow_files())
+@pytest.mark.parametrize("command, targets", [(ZIZMOR, [WORKFLOWS]), (SCHEMA, workflow_files())],
+                         ids=["zizmor", "github-schema"])
+def test_linter_finds_nothing(command: list[str], targets: list[Path]) -> None:
+    result = lint(command, *targets)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -87,10 +74,10 @@ def test_linters_reject_a_broken_workflow(tmp_path: Path) -> None:
     broken = tmp_path / ".github" / "workflows" / "broken.yml"
     broken.parent.mkdir(parents=True)
     broken.write_text(BROKEN)
-    findings = zizmor(broken)
+    findings = lint(ZIZMOR, broken)
     assert findings.returncode != 0
     for audit in ("template-injection", "dangerous-triggers", "unpinned-uses"):
         assert audit in findings.stdout, findings.stdout
 
     broken.write_text(BROKEN.replace("runs-on:", "runs_on:"))
-    assert schema_check(broken).returncode != 0
+    assert lint(SCHEMA, broken).returncode != 0
