@@ -22,9 +22,9 @@ RETRY_AFTER = {
 LOCATION = {"Location": {"description": "The path of the created resource", "required": True, "schema": {"type": "string"}}}
 _COMPONENTS = "#/components/schemas/"
 
-# Parameters several apps share: an id in a path (ids are bigints: a larger one cannot
-# exist) and the page of a listing.
-Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
+BIGINT_MAX = 2**63 - 1  # ids are bigints: a larger one cannot exist and would make PostgreSQL raise
+# Parameters several apps share: an id in a path and the page of a listing.
+Id = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 

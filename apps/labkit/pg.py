@@ -33,8 +33,6 @@ from .openapi import error_responses
 
 log = logging.getLogger("labkit.pg")
 
-BIGINT_MAX = 2**63 - 1  # larger bigint ids cannot exist and would make PostgreSQL raise
-
 
 def no_nul(value: str) -> str:
     """PostgreSQL text cannot hold NUL: reject it as a 422, not a database error later."""

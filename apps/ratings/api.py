@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from labkit import Who, from_app_state
 from labkit.client import ServiceClient, UpstreamError
-from labkit.openapi import STRICT_INTEGER, Id, Served, error_responses
+from labkit.openapi import BIGINT_MAX, STRICT_INTEGER, Id, Served, error_responses
 
 log = logging.getLogger("ratings")
 
@@ -21,7 +21,7 @@ log = logging.getLogger("ratings")
 class RatingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    author_id: Annotated[int, Field(strict=True, ge=1, le=2**63 - 1, description=STRICT_INTEGER)]
+    author_id: Annotated[int, Field(strict=True, ge=1, le=BIGINT_MAX, description=STRICT_INTEGER)]
     stars: Annotated[int, Field(strict=True, ge=1, le=5, description=STRICT_INTEGER)]
 
 

@@ -10,7 +10,7 @@ from labtool.pgserver import free_port
 
 KUBECONFIG = """apiVersion: v1
 kind: Config
-clusters: [{name: lab, cluster: {server: "https://127.0.0.1:PORT", insecure-skip-tls-verify: true}}]
+clusters: [{name: lab, cluster: {server: "https://127.0.0.1:%d", insecure-skip-tls-verify: true}}]
 users: [{name: admin, user: {token: not-a-real-token}}]
 contexts: [{name: k3s-lab, context: {cluster: lab, user: admin}}]
 current-context: k3s-lab
@@ -28,17 +28,26 @@ def test_unset_kubeconfig_is_named(no_repo_kubeconfig, capsys):
     assert "no reachable cluster: KUBECONFIG unset" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("content, match", [
-    (None, r"KUBECONFIG=.*nope does not exist"),
-    (KUBECONFIG, r"no reachable cluster: API at https://127.0.0.1:PORT refused"),  # nothing listens on PORT
-    ("apiVersion: v1\nkind: Config\n", "is unusable"),
-], ids=["missing", "refused", "unusable"])
-def test_kubeconfig_problem_is_named(no_repo_kubeconfig, monkeypatch, tmp_path, content, match):
-    port, path = str(free_port()), tmp_path / "nope"
-    if content is not None:
-        path.write_text(content.replace("PORT", port))
+def test_missing_kubeconfig_file_is_named(no_repo_kubeconfig, monkeypatch, tmp_path):
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "nope"))
+    with pytest.raises(kube.ClusterUnavailable, match=r"KUBECONFIG=.*nope does not exist"):
+        kube.connect()
+
+
+def test_refused_api_is_named_with_its_address(no_repo_kubeconfig, monkeypatch, tmp_path):
+    port = free_port()  # nothing listens there
+    path = tmp_path / "kubeconfig"
+    path.write_text(KUBECONFIG % port)
     monkeypatch.setenv("KUBECONFIG", str(path))
-    with pytest.raises(kube.ClusterUnavailable, match=match.replace("PORT", port)):
+    with pytest.raises(kube.ClusterUnavailable, match=rf"no reachable cluster: API at https://127.0.0.1:{port} refused"):
+        kube.connect()
+
+
+def test_unusable_kubeconfig_is_named(no_repo_kubeconfig, monkeypatch, tmp_path):
+    path = tmp_path / "kubeconfig"
+    path.write_text("apiVersion: v1\nkind: Config\n")
+    monkeypatch.setenv("KUBECONFIG", str(path))
+    with pytest.raises(kube.ClusterUnavailable, match="is unusable"):
         kube.connect()
 
 
