@@ -90,10 +90,6 @@ def mib(n_bytes: float) -> float:
 
 # --- containers ---------------------------------------------------------------------------
 
-def node_image() -> str:
-    return NODE_IMAGE
-
-
 def systemd_container_args() -> list[str]:
     """`docker run` options for a systemd node container, from the settings molecule and the
     containers inventory share: --privileged where the kernel grants every capability (the
@@ -308,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vm-memory", type=int, default=1536, help="MiB, default 1536 (a lab agent)")
     parser.add_argument("--vm-cpus", type=int, default=1)
     parser.add_argument("--settle", type=float, default=15.0, help="idle seconds before reading memory")
-    parser.add_argument("--image", default=None, help="container image (default: the lab's node image)")
+    parser.add_argument("--image", default=NODE_IMAGE,
+                        help="container image (default: the lab's node image, %(default)s)")
     parser.add_argument("--json", type=Path, help="also write every sample here")
     args = parser.parse_args(argv)
 
@@ -325,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(args: argparse.Namespace) -> dict:
-    image = args.image or node_image()
+    image = args.image
     if shutil.which("docker") is None or run("docker", "image", "inspect", image, check=False).returncode != 0:
         raise Missing(f"docker or the image {image} is missing (build it: python -m labtool.images.node)")
 
