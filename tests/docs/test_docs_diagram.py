@@ -8,11 +8,11 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+from labtool import REPO
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOCS = REPO / "docs"
 SOURCE = DOCS / "img" / "architecture.dot"
 IMAGE = DOCS / "img" / "architecture.svg"
 SVG = "{http://www.w3.org/2000/svg}"

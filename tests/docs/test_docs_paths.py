@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from labtool import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 TOP_LEVEL = ("apps", "roles", "playbooks", "inventory", "vagrant", "manifests", "tests", "scripts",
              "docs", ".github", ".config", "Vagrantfile", "pyproject.toml", "README.md", "ansible.cfg")

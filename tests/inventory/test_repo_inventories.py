@@ -6,7 +6,8 @@ import subprocess
 
 import yaml
 
-from validate_runner import REPO_ROOT, run_playbook
+from labtool import REPO
+from validate_runner import run_playbook
 
 class TaggedLoader(yaml.SafeLoader):
     """SafeLoader that keeps tagged values (!vault, !unsafe...) as Tagged instead of failing."""
@@ -25,7 +26,7 @@ def _tagged(loader, tag_suffix, node):
 TaggedLoader.add_multi_constructor("!", _tagged)
 
 def test_example_production_passes_the_inventory_checks():
-    run = run_playbook(REPO_ROOT / "inventory" / "example-production", "--skip-tags", "validate_nodes")
+    run = run_playbook(REPO / "inventory" / "example-production", "--skip-tags", "validate_nodes")
     assert run.returncode == 0, run.output
     assert "failed=0" in run.output
 
@@ -33,9 +34,9 @@ def test_example_production_passes_the_inventory_checks():
 def tracked_yaml() -> list:
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.yml", "*.yaml"],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        cwd=REPO, capture_output=True, text=True, check=True,
     ).stdout.split()
-    return [REPO_ROOT / name for name in listed if (REPO_ROOT / name).is_file()]
+    return [REPO / name for name in listed if (REPO / name).is_file()]
 
 
 def token_values(node):
@@ -68,10 +69,10 @@ def test_no_plain_text_cluster_token_in_the_repo():
         try:
             documents = list(yaml.load_all(text, Loader=TaggedLoader))
         except yaml.YAMLError as error:
-            offenders.append(f"{path.relative_to(REPO_ROOT)}: mentions k3s_token but is not valid YAML ({error})")
+            offenders.append(f"{path.relative_to(REPO)}: mentions k3s_token but is not valid YAML ({error})")
             continue
         for document in documents:
             for value in token_values(document):
                 if is_secret_in_plain_text(value):
-                    offenders.append(f"{path.relative_to(REPO_ROOT)}: k3s_token is a literal of {len(str(value))} characters")
+                    offenders.append(f"{path.relative_to(REPO)}: k3s_token is a literal of {len(str(value))} characters")
     assert offenders == [], "k3s_token in plain text (use Ansible Vault):\n" + "\n".join(offenders)

@@ -9,15 +9,16 @@ import subprocess
 
 import pytest
 
-from validate_runner import REPO_ROOT, ansible_bin, run_playbook
+from labtool import REPO
+from validate_runner import ansible_bin, run_playbook
 
-INVENTORY = REPO_ROOT / "inventory" / "vagrant"
+INVENTORY = REPO / "inventory" / "vagrant"
 # Keep the developer's own LAB_* settings out of these runs.
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("LAB_") and k != "VAGRANT_DOTFILE_PATH"}
 
 
 def inventory_list(env: dict[str, str] | None = None) -> dict:
-    completed = subprocess.run([ansible_bin("ansible-inventory"), "-i", str(INVENTORY), "--list"], cwd=REPO_ROOT,
+    completed = subprocess.run([ansible_bin("ansible-inventory"), "-i", str(INVENTORY), "--list"], cwd=REPO,
                                env={**CLEAN_ENV, **(env or {})}, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout)
@@ -40,7 +41,7 @@ def test_default_inventory_is_one_server_two_agents():
         assert values["ansible_host"] == values["k3s_node_ip"]
         assert values["k3s_flannel_iface"] == "eth1"
         assert values["ansible_user"] == "vagrant"
-        key = REPO_ROOT / ".vagrant/machines" / host / "libvirt/private_key"
+        key = REPO / ".vagrant/machines" / host / "libvirt/private_key"
         assert values["ansible_ssh_private_key_file"] == str(key)
         # The pin lives in playbooks/group_vars, so no override appears here.
         assert "k3s_version" not in values
@@ -63,7 +64,7 @@ def test_environment_overrides_reach_the_inventory(tmp_path):
 
 
 def test_another_settings_file(tmp_path):
-    settings = (REPO_ROOT / "vagrant" / "settings.yml").read_text().replace("agents: 2 ", "agents: 4 ")
+    settings = (REPO / "vagrant" / "settings.yml").read_text().replace("agents: 2 ", "agents: 4 ")
     (tmp_path / "settings.yml").write_text(settings)
     data = inventory_list({"LAB_SETTINGS": str(tmp_path / "settings.yml")})
     assert hosts_of(data, "k3s_agents") == ["agent-1", "agent-2", "agent-3", "agent-4"]
@@ -88,7 +89,7 @@ def test_lab_inventory_passes_the_inventory_checks(env):
 def vagrant_machines(env: dict[str, str]) -> subprocess.CompletedProcess:
     if shutil.which("vagrant") is None:
         pytest.skip("vagrant not installed: apt-get install vagrant vagrant-libvirt")
-    return subprocess.run(["vagrant", "status", "--machine-readable"], cwd=REPO_ROOT,
+    return subprocess.run(["vagrant", "status", "--machine-readable"], cwd=REPO,
                           env={**CLEAN_ENV, "VAGRANT_CHECKPOINT_DISABLE": "1", **env},
                           capture_output=True, text=True, timeout=300)
 

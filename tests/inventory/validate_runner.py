@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from labtool import REPO
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VALIDATE = REPO_ROOT / "playbooks" / "validate.yml"
+VALIDATE = REPO / "playbooks" / "validate.yml"
 
 
 @dataclass
@@ -37,7 +37,7 @@ def ansible_bin(name: str) -> str:
 
 def run_playbook(inventory: Path | str, *extra: str, env: dict[str, str] | None = None) -> Run:
     completed = subprocess.run(
-        [ansible_bin("ansible-playbook"), "-i", str(inventory), str(VALIDATE), *extra], cwd=REPO_ROOT,
+        [ansible_bin("ansible-playbook"), "-i", str(inventory), str(VALIDATE), *extra], cwd=REPO,
         env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", **(env or {})},
         capture_output=True, text=True, timeout=300,
     )

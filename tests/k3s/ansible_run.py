@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from labtool import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 ROLES = REPO / "roles"
 
 

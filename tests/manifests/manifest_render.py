@@ -17,9 +17,8 @@ import kubernetes_validate
 import pytest
 import yaml
 from labtool.images.kube_bundle import kubernetes_version
-from labtool import catalogue
+from labtool import REPO, catalogue
 
-REPO = Path(__file__).resolve().parents[2]
 MANIFESTS = REPO / "manifests"
 FIXTURES = Path(__file__).parent / "fixtures"
 

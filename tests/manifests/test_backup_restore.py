@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+from labtool import REPO
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "manifests" / "bases" / "quote-db"
+SCRIPTS = REPO / "manifests" / "bases" / "quote-db"
 APP_DATABASES = ("quotes", "backend")
 
 

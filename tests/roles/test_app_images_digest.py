@@ -12,8 +12,8 @@ import pytest
 from ansible.errors import AnsibleLookupError
 from docker.utils.build import exclude_paths
 from labtool import catalogue
+from labtool import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "roles/app_images/lookup_plugins/context_digest.py"
 spec = importlib.util.spec_from_file_location("context_digest", PLUGIN)
 context_digest = importlib.util.module_from_spec(spec)

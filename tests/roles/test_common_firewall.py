@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from labtool import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 ROLE = REPO / "roles" / "common"
 
 NODES = {

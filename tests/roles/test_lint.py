@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from labtool import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 LINTED = ["roles", "playbooks", ".config/molecule"]
 
 

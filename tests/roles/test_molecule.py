@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 from labtool.images.kube_bundle import bundle_dir
 from labtool.images.node import NODE_IMAGE, docker_problem, image_exists
+from labtool import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 BASE_CONFIG = REPO / ".config" / "molecule" / "config.yml"
 LOG_DIR = REPO / "reports" / "molecule"
 SKIP_MARKER = re.compile(r"LAB-SKIP:\s*(?P<reason>[^\"\\\n]+)")

@@ -4,12 +4,11 @@ runs for real in its `unprivileged` molecule scenario."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 import yaml
+from labtool import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 TASK_FILES = sorted([*REPO.glob("roles/*/tasks/*.yml"), *REPO.glob("playbooks/*.yml"),
                      *REPO.glob("playbooks/tasks/*.yml")])
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import base64
 import importlib.util
-from pathlib import Path
+from labtool import REPO
 
-PLUGIN = Path(__file__).resolve().parents[2] / "roles/workload_secrets/filter_plugins/secret_data.py"
+PLUGIN = REPO / "roles/workload_secrets/filter_plugins/secret_data.py"
 spec = importlib.util.spec_from_file_location("secret_data", PLUGIN)
 secret_data = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(secret_data)

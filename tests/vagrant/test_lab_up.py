@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
+from labtool import REPO
 
-LAB_UP = Path(__file__).resolve().parents[2] / "scripts" / "lab-up"
+LAB_UP = REPO / "scripts" / "lab-up"
 
 
 def lab_up(*args: str, **env: str) -> subprocess.CompletedProcess:

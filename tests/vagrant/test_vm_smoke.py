@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 
 import pytest
+from labtool import REPO
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 # The role's verify reads hosts, groups and IPs from the inventory it is given: all of it runs here.
-COMMON_VERIFY_TESTS = REPO_ROOT / "roles" / "common" / "molecule" / "default" / "tests"
+COMMON_VERIFY_TESTS = REPO / "roles" / "common" / "molecule" / "default" / "tests"
 TOOLS = ("vagrant", "virsh", "qemu-system-x86_64", "debootstrap", "qemu-img")
 
 pytestmark = pytest.mark.vm
@@ -64,7 +64,7 @@ def step(name: str, cmd: list[str], env: dict[str, str], timeout: int) -> str:
     started = time.monotonic()
     with log.open("w") as sink:
         completed = subprocess.run(
-            cmd, cwd=REPO_ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, text=True, timeout=timeout
+            cmd, cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT, text=True, timeout=timeout
         )
     TIMES[name] = round(time.monotonic() - started, 1)
     print(f"[vm-smoke] {name}: {TIMES[name]} s", file=sys.stderr, flush=True)
@@ -92,10 +92,10 @@ def lab(tmp_path_factory):
     if os.geteuid() != 0:
         pytest.skip("VM smoke test builds a box with loop devices: run as root")
     if not COMMON_VERIFY_TESTS.is_dir() or not list(COMMON_VERIFY_TESTS.glob("test_*.py")):
-        pytest.skip(f"no testinfra tests in {COMMON_VERIFY_TESTS.relative_to(REPO_ROOT)}")
+        pytest.skip(f"no testinfra tests in {COMMON_VERIFY_TESTS.relative_to(REPO)}")
 
     env = smoke_env(tmp_path_factory.mktemp("vagrant-state"))
-    step("host prep (lab-up --host-only)", [str(REPO_ROOT / "scripts" / "lab-up"), "--host-only"], env, 600)
+    step("host prep (lab-up --host-only)", [str(REPO / "scripts" / "lab-up"), "--host-only"], env, 600)
     step("box build (cached after first)", [sys.executable, "vagrant/box/build_box.py"], env, 1800)
     try:
         up = step("vagrant up + provision", ["vagrant", "up"], env, 3600)
@@ -103,7 +103,7 @@ def lab(tmp_path_factory):
     finally:
         # Always clean up, even after a failed step.
         started = time.monotonic()
-        subprocess.run(["vagrant", "destroy", "--force"], cwd=REPO_ROOT, env=env, capture_output=True, timeout=600)
+        subprocess.run(["vagrant", "destroy", "--force"], cwd=REPO, env=env, capture_output=True, timeout=600)
         TIMES["vagrant destroy"] = round(time.monotonic() - started, 1)
         report = os.environ.get("LAB_REPORT_DIR")
         if report:
